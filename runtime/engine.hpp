@@ -1,0 +1,70 @@
+#pragma once
+// The one seam between process code and what runs it. ThreadedEngine (runtime/) runs processes on
+// worker threads; sim::Simulation (sim/) runs them on one thread and makes every nondeterministic
+// decision from a seed. Process code sees only Process&; nothing in runtime/ asks which it is on.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "runtime/message.hpp"
+#include "runtime/pid.hpp"
+#include "runtime/process_body.hpp"
+#include "runtime/time.hpp"
+
+namespace moira {
+
+class Process;
+class Node;
+
+// Where a process may be preempted; the simulator records which kind each decision was made at.
+enum class PointKind : std::uint8_t { send, receive, spawn, link, monitor, exit_signal, yield };
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // ---- the seam ----
+  // Makes a process on `opts.node` (parent: the spawning process, or null from outside) and
+  // places it. Throws moira::Error when the node does not exist.
+  virtual Pid spawn_process(Process* parent, detail::ProcessBody body, const SpawnOptions& opts) = 0;
+  // An item (message or signal) leaves its sender for item->to.
+  virtual void deliver(detail::ItemPtr item) = 0;
+  // A process became runnable (it was waiting, or is new).
+  virtual void schedule(Process& p) = 0;
+  // Called by a running process at each point where it may be preempted; true: yield now.
+  virtual bool preemption_point(Process& p, PointKind kind) = 0;
+  virtual Time now() const = 0;
+  // Sends `item` to `to` after `after`; the returned ref is also stored in item->ref.
+  virtual Ref start_timer(Pid to, Duration after, detail::ItemPtr item) = 0;
+  virtual bool cancel_timer(Ref timer) = 0;  // true if it had not fired yet
+  virtual std::uint64_t random(Process& p) = 0;
+  virtual Ref make_ref() = 0;
+  virtual Node* find_node(NodeId id) = 0;  // null when there is no such node (or it is down)
+
+  // ---- conveniences for code outside any process (tests, main) ----
+  template <class F, class... A>
+  Pid spawn(F&& f, A&&... args) {
+    return spawn_process(nullptr, detail::make_fiber_body(std::forward<F>(f), std::forward<A>(args)...), {});
+  }
+  template <class F, class... A>
+  Pid spawn_on(NodeId node, F&& f, A&&... args) {
+    SpawnOptions opts;
+    opts.node = node;
+    return spawn_process(nullptr, detail::make_fiber_body(std::forward<F>(f), std::forward<A>(args)...), opts);
+  }
+  template <class T, class... A>
+  Pid spawn_stackless(A&&... args) {
+    return spawn_process(nullptr, detail::ProcessBody{nullptr, std::make_unique<T>(std::forward<A>(args)...)}, {});
+  }
+  template <MessageValue T>
+  void send(Pid to, T value) {
+    auto item = std::make_unique<detail::ValueItem<T>>(std::move(value));
+    item->to = to;
+    deliver(std::move(item));
+  }
+  void exit(Pid to, Reason reason);  // an exit signal from outside (from the null pid)
+  std::optional<Pid> whereis(std::string_view name, NodeId node = 0);
+};
+
+}  // namespace moira

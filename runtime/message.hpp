@@ -1,0 +1,133 @@
+#pragma once
+// Messages and the items a mailbox holds. A message is a value: any copyable or movable type
+// that is not a pointer or reference, moved into the receiver's mailbox on send.
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+#include "runtime/pid.hpp"
+#include "runtime/reason.hpp"
+
+namespace moira {
+
+// The identity of a message type: the address of a per-type static, unique across translation units.
+template <class T>
+struct TypeKey {
+  static constexpr const std::type_info* info = &typeid(T);
+};
+using TypeId = const std::type_info* const*;
+template <class T>
+constexpr TypeId type_id_of() {
+  return &TypeKey<T>::info;
+}
+
+template <class T>
+concept MessageValue = std::is_object_v<T> && !std::is_pointer_v<T> && !std::is_array_v<T> &&
+                       std::is_move_constructible_v<T> && std::is_same_v<T, std::remove_cvref_t<T>>;
+
+namespace detail {
+
+// What travels through a mailbox: a user message, or a signal (exit, link, monitor traffic).
+// Signals travel in the same queue as messages, so a message followed by a signal from the same
+// sender arrives in that order, as Erlang promises.
+enum class ItemKind : std::uint8_t {
+  message,
+  exit,          // exit signal: from a link (via_link) or from exit(pid, reason)
+  link,          // please link back to `from`
+  unlink,        // `from` removed its link to us
+  monitor,       // `from` monitors us with `ref`
+  demonitor,     // `from` dropped monitor `ref`
+  down,          // the process we monitored with `ref` is gone (becomes a Down message if still active)
+  timeout,       // a receive ... after timer with `ref` fired
+  info_request,  // `from` asks for our ProcessInfo, to be answered with `ref`
+};
+
+struct Item {
+  explicit Item(ItemKind k) : kind(k) {}
+  virtual ~Item() = default;
+  Item(const Item&) = delete;
+  Item& operator=(const Item&) = delete;
+
+  Item* next = nullptr;
+  Pid from;
+  Pid to;
+  Ref ref;
+  ItemKind kind;
+};
+
+struct MessageItem : Item {
+  explicit MessageItem(TypeId t) : Item(ItemKind::message), type(t) {}
+  TypeId type;
+};
+
+template <class T>
+struct ValueItem final : MessageItem {
+  template <class... A>
+  explicit ValueItem(A&&... a) : MessageItem(type_id_of<T>()), value(std::forward<A>(a)...) {}
+  T value;
+};
+
+struct SignalItem final : Item {
+  SignalItem(ItemKind k, Reason r = {}, bool link = false) : Item(k), reason(std::move(r)), via_link(link) {}
+  Reason reason;
+  bool via_link;
+};
+
+using ItemPtr = std::unique_ptr<Item>;
+
+std::string demangled_name(const std::type_info& t);
+
+}  // namespace detail
+
+// A received message whose type is known only at run time (a catch-all receive clause, or a
+// stackless process's handler).
+class Message {
+ public:
+  Message() = default;
+  explicit Message(std::unique_ptr<detail::MessageItem> item) : item_(std::move(item)) {}
+
+  template <MessageValue T>
+  static Message of(T value) {
+    return Message{std::make_unique<detail::ValueItem<T>>(std::move(value))};
+  }
+
+  explicit operator bool() const { return item_ != nullptr; }
+  template <class T>
+  bool is() const {
+    return item_ && item_->type == type_id_of<T>();
+  }
+  template <class T>
+  T& get() {
+    return static_cast<detail::ValueItem<T>&>(*item_).value;  // caller checked is<T>()
+  }
+  template <class T>
+  const T& get() const {
+    return static_cast<const detail::ValueItem<T>&>(*item_).value;
+  }
+  template <class T>
+  T* try_get() {
+    return is<T>() ? &get<T>() : nullptr;
+  }
+  Pid sender() const { return item_ ? item_->from : Pid{}; }
+  std::string type_name() const { return item_ ? detail::demangled_name(**item_->type) : "(empty)"; }
+
+  std::unique_ptr<detail::MessageItem> release() { return std::move(item_); }
+
+ private:
+  std::unique_ptr<detail::MessageItem> item_;
+};
+
+// System messages a process receives.
+struct Exit {  // an exit signal, turned into a message because the receiver traps exits
+  Pid from;
+  Reason reason;
+};
+struct Down {  // a monitored process is gone
+  Ref ref;
+  Pid pid;
+  Reason reason;
+};
+
+}  // namespace moira

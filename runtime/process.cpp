@@ -1,0 +1,568 @@
+#include "runtime/process.hpp"
+
+#include <boost/context/detail/fcontext.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cassert>
+#include <exception>
+#include <mutex>
+
+#include "runtime/fiber_switch.hpp"
+#include "runtime/node.hpp"
+
+namespace moira {
+
+namespace ctx = boost::context::detail;
+
+// ------------------------------------------------------------------------------------------------
+// Process objects are pooled and never freed: the process table's lock-free lookup may touch a
+// Process after it exited (it then fails to take a reference), so the memory must stay a Process.
+namespace detail {
+
+class ProcessPool {
+ public:
+  static Process* allocate();
+  static void free(Process* p);
+
+ private:
+  struct Shared {
+    std::mutex mutex;
+    std::vector<Process*> free;
+  };
+  static Shared& shared() {
+    static Shared* s = new Shared;  // never destroyed: processes may be released during exit
+    return *s;
+  }
+  struct ThreadCache {
+    std::vector<Process*> free;
+    ~ThreadCache() {
+      std::lock_guard lock{shared().mutex};
+      shared().free.insert(shared().free.end(), free.begin(), free.end());
+    }
+  };
+  __attribute__((noinline)) static ThreadCache& cache() {
+    thread_local ThreadCache c;
+    return c;
+  }
+  static constexpr std::size_t kCacheMax = 1024;
+};
+
+Process* ProcessPool::allocate() {
+  ThreadCache& c = cache();
+  if (c.free.empty()) {
+    std::lock_guard lock{shared().mutex};
+    auto& s = shared().free;
+    std::size_t take = std::min<std::size_t>(s.size(), kCacheMax / 2);
+    c.free.insert(c.free.end(), s.end() - static_cast<std::ptrdiff_t>(take), s.end());
+    s.resize(s.size() - take);
+  }
+  if (c.free.empty()) return new Process;
+  Process* p = c.free.back();
+  c.free.pop_back();
+  return p;
+}
+
+void ProcessPool::free(Process* p) {
+  p->reset_for_reuse();
+  ThreadCache& c = cache();
+  if (c.free.size() < kCacheMax) {
+    c.free.push_back(p);
+    return;
+  }
+  std::lock_guard lock{shared().mutex};
+  shared().free.insert(shared().free.end(), c.free.begin() + kCacheMax / 2, c.free.end());
+  c.free.resize(kCacheMax / 2);
+  c.free.push_back(p);
+}
+
+}  // namespace detail
+
+// ------------------------------------------------------------------------------------------------
+// Creation, reference counting, reuse
+
+Process* Process::create(Engine& engine, Node& node, Process* parent, detail::ProcessBody body,
+                         const SpawnOptions& opts, std::size_t default_stack_size) {
+  Process* p = detail::ProcessPool::allocate();
+  p->engine_ = &engine;
+  p->node_ = &node;
+  p->fiber_body_ = std::move(body.fiber);
+  p->stackless_ = std::move(body.stackless);
+  assert(p->fiber_body_ || p->stackless_);
+  if (p->fiber_body_) p->stack_ = detail::allocate_stack(opts.stack_size ? opts.stack_size : default_stack_size);
+  p->inbox_.reopen();
+  p->pid_ = node.table().reserve();
+  if (parent && opts.link) {
+    p->links_.push_back(parent->pid_);
+    parent->links_.push_back(p->pid_);
+  }
+  if (parent && opts.monitor) {
+    Ref ref = engine.make_ref();
+    p->monitored_by_.push_back({ref, parent->pid_});
+    parent->monitors_.push_back({ref, p->pid_});
+    parent->last_spawn_monitor_ = ref;
+  }
+  p->state_.store(kRunnable, std::memory_order_relaxed);
+  p->refs_.store(1, std::memory_order_release);  // the table's reference, dropped by finish()
+  node.table().publish(p->pid_, p);
+  return p;
+}
+
+bool Process::retain() noexcept {
+  std::uint32_t r = refs_.load(std::memory_order_relaxed);
+  do {
+    if (r == 0) return false;
+  } while (!refs_.compare_exchange_weak(r, r + 1, std::memory_order_acquire, std::memory_order_relaxed));
+  return true;
+}
+
+void Process::release() noexcept {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::ProcessPool::free(this);
+}
+
+void Process::reset_for_reuse() {
+  state_.store(kFree, std::memory_order_relaxed);
+  engine_ = nullptr;
+  node_ = nullptr;
+  trap_exit_ = dying_ = started_ = yield_requested_ = timed_out_ = false;
+  slice_end_ = detail::SliceEnd::waiting;
+  queue_.clear();
+  links_.clear();
+  monitors_.clear();
+  monitored_by_.clear();
+  active_timeout_ = last_spawn_monitor_ = Ref{};
+  exit_reason_ = Reason::normal();
+  name_.clear();
+  reductions_ = rng_ = 0;
+  engine_data_ = nullptr;
+  run_next = nullptr;
+  fiber_body_.reset();
+  stackless_.reset();
+  stack_ = {};
+  fiber_ctx_ = sched_ctx_ = nullptr;
+  fiber_switch_ = {};
+}
+
+Status Process::status() const {
+  switch (state_.load(std::memory_order_relaxed)) {
+    case kRunnable: return Status::runnable;
+    case kWaiting: return Status::waiting;
+    case kExiting: return Status::exiting;
+    default: return Status::running;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Running: fiber processes switch stacks; stackless ones run their callbacks right here.
+
+void Process::fiber_entry(void* transfer_fctx, void* data) {
+  auto* p = static_cast<Process*>(data);
+  p->sched_ctx_ = transfer_fctx;
+  p->fiber_switch_.arrived_in_fiber();
+  p->run_fiber_body();
+  p->slice_end_ = detail::SliceEnd::exited;
+  p->fiber_switch_.leave_fiber_for_good();
+  ctx::jump_fcontext(p->sched_ctx_, nullptr);
+  __builtin_unreachable();
+}
+
+namespace {
+void fiber_trampoline(ctx::transfer_t t) { Process::fiber_entry(t.fctx, t.data); }
+}  // namespace
+
+void Process::run_fiber_body() {
+  try {
+    handle_signals();  // killed before it ever ran: never runs its body
+    throw_if_dying();
+    fiber_body_->run(*this);
+    if (!dying_) exit_reason_ = Reason::normal();
+  } catch (const detail::ExitNow& e) {
+    if (!dying_) exit_reason_ = e.reason;
+  } catch (...) {
+    exit_reason_ = Reason::from_exception(std::current_exception());
+  }
+  try {
+    fiber_body_.reset();  // destroy the body's captures on the fiber, as the process ends
+  } catch (...) {
+  }
+}
+
+detail::SliceEnd Process::run_slice() {
+  if (stackless_) return run_stackless_slice();
+  if (!fiber_ctx_) fiber_ctx_ = ctx::make_fcontext(stack_.top(), stack_.size, &fiber_trampoline);
+  fiber_switch_.enter_fiber(stack_);
+  ctx::transfer_t t = ctx::jump_fcontext(fiber_ctx_, this);
+  fiber_switch_.back_in_scheduler();
+  fiber_ctx_ = t.fctx;
+  return slice_end_;
+}
+
+void Process::park(detail::SliceEnd why) {
+  slice_end_ = why;
+  fiber_switch_.leave_fiber();
+  ctx::transfer_t t = ctx::jump_fcontext(sched_ctx_, nullptr);
+  fiber_switch_.arrived_in_fiber();
+  sched_ctx_ = t.fctx;
+}
+
+detail::SliceEnd Process::run_stackless_slice() {
+  try {
+    if (!started_) {
+      started_ = true;
+      handle_signals();
+      throw_if_dying();
+      stackless_->start(*this);
+    }
+    for (;;) {
+      handle_signals();
+      throw_if_dying();
+      if (yield_requested_) {
+        yield_requested_ = false;
+        return detail::SliceEnd::yielded;
+      }
+      detail::ItemPtr item = queue_.pop_front();
+      if (!item) return detail::SliceEnd::waiting;
+      note_receive();
+      stackless_->handle(*this, Message{std::unique_ptr<detail::MessageItem>(static_cast<detail::MessageItem*>(item.release()))});
+    }
+  } catch (const detail::ExitNow& e) {
+    if (!dying_) exit_reason_ = e.reason;
+  } catch (...) {
+    exit_reason_ = Reason::from_exception(std::current_exception());
+  }
+  try {
+    stackless_->stop(*this, exit_reason_);
+  } catch (...) {
+    // stop() failing cannot change how the process ended; the reason stays.
+  }
+  return detail::SliceEnd::exited;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Exit: tell links and monitors, answer what arrives too late, give the slot back.
+
+void Process::finish() {
+  state_.store(kExiting, std::memory_order_relaxed);
+  Engine& engine = *engine_;
+  if (!name_.empty()) node_->registry().remove(name_, pid_);
+  for (detail::Item* item = inbox_.close(); item;) {
+    detail::Item* next = item->next;
+    item->next = nullptr;
+    answer_for_dead(engine, detail::ItemPtr{item});
+    item = next;
+  }
+  queue_.clear();
+  node_->table().erase(pid_);
+  for (Pid linked : links_) send_signal(linked, detail::ItemKind::exit, exit_reason_, {}, true);
+  for (auto& m : monitored_by_) send_signal(m.pid, detail::ItemKind::down, exit_reason_, m.ref);
+  for (auto& m : monitors_) send_signal(m.pid, detail::ItemKind::demonitor, {}, m.ref);
+  if (stack_.base) {
+    fiber_switch_.fiber_gone();
+    detail::release_stack(stack_);
+    stack_ = {};
+  }
+  stackless_.reset();
+  release();  // the table's reference
+}
+
+void Process::answer_for_dead(Engine& engine, detail::ItemPtr item) {
+  auto reply = [&](detail::ItemPtr r) {
+    r->from = item->to;
+    r->to = item->from;
+    r->ref = item->ref;
+    engine.deliver(std::move(r));
+  };
+  switch (item->kind) {
+    case detail::ItemKind::link:
+      reply(std::make_unique<detail::SignalItem>(detail::ItemKind::exit, Reason::noproc(), true));
+      break;
+    case detail::ItemKind::monitor:
+      reply(std::make_unique<detail::SignalItem>(detail::ItemKind::down, Reason::noproc()));
+      break;
+    case detail::ItemKind::info_request:
+      reply(std::make_unique<detail::ValueItem<detail::InfoReply>>(detail::InfoReply{item->ref, std::nullopt}));
+      break;
+    default:
+      break;  // messages and other signals to the dead are dropped, as in Erlang
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Signals
+
+void Process::handle_signals() {
+  using detail::ItemKind;
+  for (detail::Item* item = inbox_.take_all(); item;) {
+    detail::Item* next = item->next;
+    item->next = nullptr;
+    detail::ItemPtr owned{item};
+    switch (item->kind) {
+      case ItemKind::message:
+        queue_.append(owned.release());
+        break;
+      case ItemKind::exit:
+        on_exit_signal(static_cast<detail::SignalItem&>(*item));
+        break;
+      case ItemKind::link:
+        if (std::find(links_.begin(), links_.end(), item->from) == links_.end()) links_.push_back(item->from);
+        break;
+      case ItemKind::unlink:
+        std::erase(links_, item->from);
+        break;
+      case ItemKind::monitor:
+        monitored_by_.push_back({item->ref, item->from});
+        break;
+      case ItemKind::demonitor:
+        std::erase_if(monitored_by_, [&](const MonitorEntry& m) { return m.ref == item->ref; });
+        break;
+      case ItemKind::down: {
+        // Only an active monitor yields a Down: this is what makes demonitor final.
+        auto it = std::find_if(monitors_.begin(), monitors_.end(), [&](const MonitorEntry& m) { return m.ref == item->ref; });
+        if (it != monitors_.end()) {
+          monitors_.erase(it);
+          auto down = std::make_unique<detail::ValueItem<Down>>(
+              Down{item->ref, item->from, static_cast<detail::SignalItem&>(*item).reason});
+          down->from = item->from;
+          queue_.append(down.release());
+        }
+        break;
+      }
+      case ItemKind::timeout:
+        if (!active_timeout_.is_null() && item->ref == active_timeout_) timed_out_ = true;
+        break;
+      case ItemKind::info_request: {
+        auto reply = std::make_unique<detail::ValueItem<detail::InfoReply>>(detail::InfoReply{item->ref, own_info()});
+        reply->from = pid_;
+        reply->to = item->from;
+        engine_->deliver(std::move(reply));
+        break;
+      }
+    }
+    item = next;
+  }
+}
+
+void Process::on_exit_signal(detail::SignalItem& s) {
+  if (dying_) return;
+  if (s.via_link) {
+    auto it = std::find(links_.begin(), links_.end(), s.from);
+    if (it == links_.end()) return;  // unlinked meanwhile: a link's exit needs a link
+    links_.erase(it);
+  }
+  if (s.reason.is_kill() && !s.via_link) return die_later(Reason::killed());  // untrappable
+  if (trap_exit_) {
+    auto msg = std::make_unique<detail::ValueItem<Exit>>(Exit{s.from, s.reason});
+    msg->from = s.from;
+    queue_.append(msg.release());
+    return;
+  }
+  if (s.reason.is_normal()) {
+    if (s.from == pid_) die_later(Reason::normal());  // exit(self(), normal) does end the caller
+    return;
+  }
+  die_later(s.reason);
+}
+
+void Process::die_later(Reason r) {
+  dying_ = true;
+  exit_reason_ = std::move(r);
+}
+
+void Process::throw_if_dying() {
+  if (dying_ && std::uncaught_exceptions() == 0) throw detail::ExitNow{exit_reason_};
+}
+
+// ------------------------------------------------------------------------------------------------
+// The process API
+
+Pid Process::spawn_body(detail::ProcessBody body, const SpawnOptions& opts) {
+  Pid pid = engine_->spawn_process(this, std::move(body), opts);
+  preempt(PointKind::spawn);
+  return pid;
+}
+
+void Process::send_item(Pid to, detail::ItemPtr item) {
+  item->from = pid_;
+  item->to = to;
+  engine_->deliver(std::move(item));
+  preempt(PointKind::send);
+}
+
+void Process::send_signal(Pid to, detail::ItemKind kind, Reason reason, Ref ref, bool via_link) {
+  auto s = std::make_unique<detail::SignalItem>(kind, std::move(reason), via_link);
+  s->from = pid_;
+  s->to = to;
+  s->ref = ref;
+  engine_->deliver(std::move(s));
+}
+
+void Process::preempt(PointKind kind) {
+  ++reductions_;
+  if (!engine_->preemption_point(*this, kind)) return;
+  if (stackless_) {
+    yield_requested_ = true;
+    return;
+  }
+  park(detail::SliceEnd::yielded);
+  handle_signals();
+  throw_if_dying();
+}
+
+void Process::note_receive() { preempt(PointKind::receive); }
+
+void Process::yield() {
+  ++reductions_;
+  if (stackless_) {
+    yield_requested_ = true;
+    return;
+  }
+  park(detail::SliceEnd::yielded);
+  handle_signals();
+  throw_if_dying();
+}
+
+void Process::sleep(Duration d) {
+  receive(after(d, [] {}));
+}
+
+bool Process::wait_for_more(detail::MessageQueue::Cursor& cursor, std::optional<Duration> timeout, Ref& timer) {
+  assert(!stackless_ && "a stackless process cannot block in receive: handle messages in handle()");
+  for (;;) {
+    handle_signals();
+    throw_if_dying();
+    if (timed_out_) {
+      timed_out_ = false;
+      active_timeout_ = timer = Ref{};
+      return false;
+    }
+    if (cursor.current()) return true;
+    if (timeout) {
+      if (timeout->count() <= 0) return false;
+      if (timer.is_null()) {
+        auto item = std::make_unique<detail::SignalItem>(detail::ItemKind::timeout);
+        item->from = pid_;
+        timer = active_timeout_ = engine_->start_timer(pid_, *timeout, std::move(item));
+      }
+    }
+    park(detail::SliceEnd::waiting);
+  }
+}
+
+void Process::cancel_receive_timer(Ref& timer) {
+  if (timer.is_null()) return;
+  engine_->cancel_timer(timer);
+  active_timeout_ = timer = Ref{};
+}
+
+void Process::link(Pid other) {
+  if (other == pid_) return;
+  if (std::find(links_.begin(), links_.end(), other) == links_.end()) links_.push_back(other);
+  send_signal(other, detail::ItemKind::link);
+  preempt(PointKind::link);
+}
+
+void Process::unlink(Pid other) {
+  std::erase(links_, other);
+  send_signal(other, detail::ItemKind::unlink);
+  preempt(PointKind::link);
+}
+
+Ref Process::monitor(Pid other) {
+  Ref ref = engine_->make_ref();
+  monitors_.push_back({ref, other});
+  send_signal(other, detail::ItemKind::monitor, {}, ref);
+  preempt(PointKind::monitor);
+  return ref;
+}
+
+bool Process::demonitor(Ref ref, bool flush) {
+  auto it = std::find_if(monitors_.begin(), monitors_.end(), [&](const MonitorEntry& m) { return m.ref == ref; });
+  bool active = it != monitors_.end();
+  if (active) {
+    send_signal(it->pid, detail::ItemKind::demonitor, {}, ref);
+    monitors_.erase(it);
+  }
+  if (flush) {
+    handle_signals();
+    queue_.remove_if([&](const detail::Item& item) {
+      auto& m = static_cast<const detail::MessageItem&>(item);
+      return m.type == type_id_of<Down>() && static_cast<const detail::ValueItem<Down>&>(m).value.ref == ref;
+    });
+  }
+  return active;
+}
+
+void Process::exit(Pid to, Reason reason) {
+  send_signal(to, detail::ItemKind::exit, std::move(reason));
+  preempt(PointKind::exit_signal);
+  if (to == pid_) {  // a signal to ourselves takes effect now, not at the next receive
+    handle_signals();
+    throw_if_dying();
+  }
+}
+
+void Process::exit(Reason reason) { throw detail::ExitNow{std::move(reason)}; }
+
+void Process::register_name(std::string name) {
+  if (!name_.empty()) throw Error(fmt::format("register_name('{}'): {} is already registered as '{}'", name, pid_, name_));
+  if (!node_->registry().add(name, pid_)) {
+    auto owner = node_->registry().find(name);
+    throw Error(fmt::format("register_name('{}'): the name is taken by {}", name, owner.value_or(Pid{})));
+  }
+  name_ = std::move(name);
+}
+
+void Process::unregister_name() {
+  if (name_.empty()) return;
+  node_->registry().remove(name_, pid_);
+  name_.clear();
+}
+
+std::optional<Pid> Process::whereis(std::string_view name) const { return node_->registry().find(name); }
+
+Pid Process::resolve_name(std::string_view name) const {
+  auto pid = whereis(name);
+  if (!pid) throw Error(fmt::format("send to '{}': no process is registered under that name", name));
+  return *pid;
+}
+
+std::optional<ProcessInfo> Process::info(Pid pid) {
+  if (pid == pid_) return own_info();
+  Ref ref = engine_->make_ref();
+  send_signal(pid, detail::ItemKind::info_request, {}, ref);
+  std::optional<ProcessInfo> out;
+  receive(match<detail::InfoReply>([&](const detail::InfoReply& r) { return r.ref == ref; },
+                                   [&](detail::InfoReply& r) { out = std::move(r.info); }));
+  return out;
+}
+
+ProcessInfo Process::own_info() const {
+  ProcessInfo i;
+  i.pid = pid_;
+  i.status = dying_ ? Status::exiting : status();
+  i.stackless = stackless_ != nullptr;
+  i.trap_exit = trap_exit_;
+  i.mailbox_length = queue_.size();
+  i.links = links_;
+  for (auto& m : monitors_) i.monitors.push_back(m.pid);
+  for (auto& m : monitored_by_) i.monitored_by.push_back(m.pid);
+  i.reductions = reductions_;
+  i.registered_name = name_;
+  return i;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Engine conveniences that need Process
+
+void Engine::exit(Pid to, Reason reason) {
+  auto s = std::make_unique<detail::SignalItem>(detail::ItemKind::exit, std::move(reason));
+  s->to = to;
+  deliver(std::move(s));
+}
+
+std::optional<Pid> Engine::whereis(std::string_view name, NodeId node) {
+  Node* n = find_node(node);
+  return n ? n->registry().find(name) : std::nullopt;
+}
+
+}  // namespace moira

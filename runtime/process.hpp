@@ -1,0 +1,278 @@
+#pragma once
+// Process: the handle a process's code uses for everything it does (spawn, send, receive, link,
+// monitor, exit, timers, names), and the state the engines drive (mailbox, links, fiber).
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/engine.hpp"
+#include "runtime/fiber_switch.hpp"
+#include "runtime/mailbox.hpp"
+#include "runtime/message.hpp"
+#include "runtime/process_body.hpp"
+#include "runtime/receive.hpp"
+#include "runtime/stack_pool.hpp"
+#include "runtime/time.hpp"
+
+namespace moira {
+
+class Node;
+
+// A misuse of the API (a taken name, a send to an unregistered name, ...). Thrown in the calling
+// process, where, uncaught, it becomes that process's exit reason like any exception.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Status : std::uint8_t { runnable, running, waiting, exiting };
+
+struct ProcessInfo {
+  Pid pid;
+  Status status = Status::running;
+  bool stackless = false;
+  bool trap_exit = false;
+  std::size_t mailbox_length = 0;  // messages waiting to be received
+  std::vector<Pid> links;
+  std::vector<Pid> monitors;      // processes this one monitors
+  std::vector<Pid> monitored_by;  // processes monitoring this one
+  std::uint64_t reductions = 0;
+  std::string registered_name;
+};
+
+namespace detail {
+// Thrown inside a process to end it (exit(reason), a fatal exit signal): not a std::exception, so
+// `catch (const std::exception&)` in user code does not swallow it. Code that catches (...) must
+// rethrow; if it does not, the process still ends with this reason at its next receive or yield.
+struct ExitNow {
+  Reason reason;
+};
+struct InfoReply {
+  Ref ref;
+  std::optional<ProcessInfo> info;
+};
+enum class SliceEnd : std::uint8_t { waiting, yielded, exited };
+class ProcessPool;
+}  // namespace detail
+
+class Process {
+ public:
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // ---------------------------------------------------------------- identity
+  Pid self() const { return pid_; }
+  Engine& engine() const { return *engine_; }
+  NodeId node() const { return pid_.node; }
+
+  // ---------------------------------------------------------------- spawning
+  template <class F, class... A>
+  Pid spawn(F&& f, A&&... args) {
+    return spawn_with({}, std::forward<F>(f), std::forward<A>(args)...);
+  }
+  template <class F, class... A>
+  Pid spawn_link(F&& f, A&&... args) {
+    SpawnOptions o;
+    o.link = true;
+    return spawn_with(o, std::forward<F>(f), std::forward<A>(args)...);
+  }
+  template <class F, class... A>
+  std::pair<Pid, Ref> spawn_monitor(F&& f, A&&... args) {
+    SpawnOptions o;
+    o.monitor = true;
+    Pid p = spawn_with(o, std::forward<F>(f), std::forward<A>(args)...);
+    return {p, last_spawn_monitor_};
+  }
+  template <class F, class... A>
+  Pid spawn_with(const SpawnOptions& opts, F&& f, A&&... args) {
+    return spawn_body(detail::make_fiber_body(std::forward<F>(f), std::forward<A>(args)...), opts);
+  }
+  template <class T, class... A>
+  Pid spawn_stackless(const SpawnOptions& opts, A&&... args) {
+    return spawn_body(detail::ProcessBody{nullptr, std::make_unique<T>(std::forward<A>(args)...)}, opts);
+  }
+  Ref last_spawn_monitor() const { return last_spawn_monitor_; }
+
+  // ---------------------------------------------------------------- messages
+  template <MessageValue T>
+  void send(Pid to, T value) {
+    auto item = std::make_unique<detail::ValueItem<T>>(std::move(value));
+    send_item(to, std::move(item));
+  }
+  // Throws moira::Error when no process has that name, as Erlang's `Name ! Msg` does.
+  template <MessageValue T>
+  void send(std::string_view name, T value) {
+    send(resolve_name(name), std::move(value));
+  }
+  // Selective receive: clauses are tried in order against each message from the oldest; the
+  // first match is removed and handled. Clauses: a callable taking one message type (or Message
+  // for any), match<T>(guard, handler), and a last after(timeout, handler).
+  template <class... Clauses>
+  void receive(Clauses&&... clauses);
+  // Receives the oldest T (blocking), leaving other messages in place.
+  template <MessageValue T>
+  T receive() {
+    std::optional<T> out;
+    receive([&](T& v) { out.emplace(std::move(v)); });
+    return std::move(*out);
+  }
+  // Like receive<T>(), but gives up after `timeout`.
+  template <MessageValue T>
+  std::optional<T> receive_for(Duration timeout) {
+    std::optional<T> out;
+    receive([&](T& v) { out.emplace(std::move(v)); }, after(timeout, [] {}));
+    return out;
+  }
+  std::size_t mailbox_length() const { return queue_.size(); }
+
+  // ---------------------------------------------------------------- links, monitors, exits
+  void link(Pid other);
+  void unlink(Pid other);
+  Ref monitor(Pid other);
+  // Removes the monitor; with flush, also any Down for it already in the mailbox. Either way no
+  // Down for `ref` is received after this returns. True if the monitor was active.
+  bool demonitor(Ref ref, bool flush = false);
+  void trap_exit(bool on) { trap_exit_ = on; }
+  bool trapping_exits() const { return trap_exit_; }
+  void exit(Pid to, Reason reason);  // send an exit signal
+  [[noreturn]] void exit(Reason reason);  // end this process now
+
+  // ---------------------------------------------------------------- names
+  void register_name(std::string name);  // throws moira::Error if taken, or if we have a name
+  void unregister_name();
+  std::optional<Pid> whereis(std::string_view name) const;
+
+  // ---------------------------------------------------------------- time and randomness
+  Time now() const { return engine_->now(); }
+  std::uint64_t random() { return engine_->random(*this); }
+  template <MessageValue T>
+  Ref send_after(Pid to, Duration after, T value) {
+    auto item = std::make_unique<detail::ValueItem<T>>(std::move(value));
+    item->from = pid_;
+    return engine_->start_timer(to, after, std::move(item));
+  }
+  bool cancel_timer(Ref timer) { return engine_->cancel_timer(timer); }
+  void sleep(Duration d);
+  void yield();  // let others run; for long computations between receives
+
+  // ---------------------------------------------------------------- introspection
+  // Asks `pid` for its state (a signal round trip, as Erlang's process_info); nullopt if dead.
+  std::optional<ProcessInfo> info(Pid pid);
+  ProcessInfo own_info() const;
+  std::uint64_t reductions() const { return reductions_; }
+
+  // ================================================================ engine side
+  // Everything below is for engines, not for process code.
+  detail::SliceEnd run_slice();  // run until it waits, yields or exits (engine thread)
+  void finish();                 // after run_slice() returned exited: notify, release
+  // A sender made this process runnable, if it was waiting: the caller must then schedule it.
+  bool try_wake() noexcept {
+    std::uint8_t expected = kWaiting;
+    return state_.load(std::memory_order_seq_cst) == kWaiting &&
+           state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
+  }
+  // After a slice that ended `waiting`: publishes the wait; true if mail arrived meanwhile and
+  // the caller must schedule it again.
+  bool settle_waiting() noexcept {
+    state_.store(kWaiting, std::memory_order_seq_cst);
+    std::uint8_t expected = kWaiting;
+    return inbox_.has_items() && state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
+  }
+  void set_running() noexcept { state_.store(kRunning, std::memory_order_relaxed); }
+  // Takes an item into the mailbox; false (item left with caller) when this process is dead.
+  bool accept(detail::Item* item) noexcept { return inbox_.push(item); }
+  bool retain() noexcept;  // +1 reference unless already released
+  void release() noexcept;
+  bool is_stackless() const { return stackless_ != nullptr; }
+  Node& home() const { return *node_; }
+  Status status() const;
+  const Reason& exit_reason() const { return exit_reason_; }
+  std::uint64_t& rng_state() { return rng_; }
+  void*& engine_data() { return engine_data_; }  // one word an engine may keep per process
+  Process* run_next = nullptr;                    // intrusive link for engines' run queues
+
+  // Answers an item addressed to a dead process on behalf of that process (bounce: a link gets
+  // an exit with noproc, a monitor a Down with noproc, an info request nullopt).
+  static void answer_for_dead(Engine& engine, detail::ItemPtr item);
+  // Shared spawn logic for engines: makes the process (not yet scheduled).
+  // Where a new fiber starts (called by the context-switch trampoline).
+  static void fiber_entry(void* transfer_fctx, void* data);
+  static Process* create(Engine& engine, Node& node, Process* parent, detail::ProcessBody body,
+                         const SpawnOptions& opts, std::size_t default_stack_size);
+
+ private:
+  friend class detail::ProcessPool;
+  Process() = default;
+  ~Process() = default;
+
+  static constexpr std::uint8_t kRunnable = 0, kRunning = 1, kWaiting = 2, kExiting = 3, kFree = 4;
+
+  struct MonitorEntry {
+    Ref ref;
+    Pid pid;
+  };
+
+  Pid spawn_body(detail::ProcessBody body, const SpawnOptions& opts);
+  void send_item(Pid to, detail::ItemPtr item);
+  void send_signal(Pid to, detail::ItemKind kind, Reason reason = {}, Ref ref = {}, bool via_link = false);
+  Pid resolve_name(std::string_view name) const;
+  void preempt(PointKind kind);
+  // The one suspension point of a fiber process: back to the engine until it resumes us.
+  void park(detail::SliceEnd why);
+  // Moves the inbox into the queue, acting on signals; throws ExitNow when one is fatal.
+  void handle_signals();
+  void on_exit_signal(detail::SignalItem& s);
+  void die_later(Reason r);  // record a fatal reason; the next safe point throws it
+  void throw_if_dying();
+  void note_receive();
+  // receive(): wait for mail beyond the cursor; false when the timeout fired.
+  bool wait_for_more(detail::MessageQueue::Cursor& cursor, std::optional<Duration> timeout, Ref& timer);
+  void cancel_receive_timer(Ref& timer);
+
+  void run_fiber_body();
+  detail::SliceEnd run_stackless_slice();
+  void reset_for_reuse();
+
+  // Fields shared with other threads.
+  std::atomic<std::uint8_t> state_{kFree};
+  std::atomic<std::uint32_t> refs_{0};
+  detail::Inbox inbox_;
+
+  // Fields only this process (or its engine between slices) touches.
+  Engine* engine_ = nullptr;
+  Node* node_ = nullptr;
+  Pid pid_;
+  bool trap_exit_ = false;
+  bool dying_ = false;       // a fatal signal arrived; reason in exit_reason_
+  bool started_ = false;
+  bool yield_requested_ = false;
+  bool timed_out_ = false;
+  detail::SliceEnd slice_end_ = detail::SliceEnd::waiting;
+  detail::MessageQueue queue_;
+  std::vector<Pid> links_;
+  std::vector<MonitorEntry> monitors_;      // ours, on others
+  std::vector<MonitorEntry> monitored_by_;  // others', on us
+  Ref active_timeout_;                      // the timer of the receive in progress
+  Ref last_spawn_monitor_;
+  Reason exit_reason_;
+  std::string name_;
+  std::uint64_t reductions_ = 0;
+  std::uint64_t rng_ = 0;
+  void* engine_data_ = nullptr;
+
+  std::unique_ptr<detail::FiberBody> fiber_body_;
+  std::unique_ptr<Stackless> stackless_;
+  detail::Stack stack_;
+  void* fiber_ctx_ = nullptr;  // the suspended fiber (boost fcontext)
+  void* sched_ctx_ = nullptr;  // where the fiber returns to when it parks
+  detail::FiberSwitch fiber_switch_;
+};
+
+}  // namespace moira
+
+#include "runtime/receive_impl.hpp"

@@ -1,0 +1,101 @@
+#include "runtime/process_table.hpp"
+
+#include <new>
+
+#include "runtime/process.hpp"
+
+namespace moira {
+
+ProcessTable::ProcessTable(NodeId node, std::uint32_t incarnation)
+    : node_(node), incarnation_(incarnation), chunks_(new std::atomic<Slot*>[kMaxChunks]) {
+  for (std::uint32_t i = 0; i < kMaxChunks; ++i) chunks_[i].store(nullptr, std::memory_order_relaxed);
+}
+
+ProcessTable::~ProcessTable() {
+  for (std::uint32_t i = 0; i < kMaxChunks; ++i) delete[] chunks_[i].load(std::memory_order_relaxed);
+}
+
+ProcessTable::Slot* ProcessTable::slot(std::uint32_t index) const {
+  std::uint32_t chunk = index >> kChunkBits;
+  if (chunk >= kMaxChunks) return nullptr;
+  Slot* c = chunks_[chunk].load(std::memory_order_acquire);
+  return c ? &c[index & (kChunkSize - 1)] : nullptr;
+}
+
+ProcessTable::Slot& ProcessTable::slot_or_grow(std::uint32_t index) {
+  if (Slot* s = slot(index)) return *s;
+  std::uint32_t chunk = index >> kChunkBits;
+  if (chunk >= kMaxChunks) throw std::length_error("moira: too many processes on one node");
+  std::lock_guard lock{grow_mutex_};
+  if (!chunks_[chunk].load(std::memory_order_relaxed)) chunks_[chunk].store(new Slot[kChunkSize], std::memory_order_release);
+  return *slot(index);
+}
+
+Pid ProcessTable::reserve() {
+  std::uint32_t index;
+  std::uint64_t head = free_head_.load(std::memory_order_acquire);
+  for (;;) {
+    if ((head & 0xffffffffu) == 0) {
+      index = next_fresh_.fetch_add(1, std::memory_order_relaxed);
+      slot_or_grow(index);
+      break;
+    }
+    std::uint32_t top = static_cast<std::uint32_t>(head & 0xffffffffu) - 1;
+    // A racing pop may have taken `top` already; then next_free is stale, and the tag makes the CAS fail.
+    std::uint64_t next = slot(top)->next_free.load(std::memory_order_relaxed);
+    std::uint64_t desired = ((head >> 32) + 1) << 32 | next;
+    if (free_head_.compare_exchange_weak(head, desired, std::memory_order_acquire, std::memory_order_acquire)) {
+      index = top;
+      break;
+    }
+  }
+  live_.fetch_add(1, std::memory_order_relaxed);
+  Slot& s = *slot(index);
+  return Pid{index, s.generation.load(std::memory_order_relaxed), node_, incarnation_};
+}
+
+void ProcessTable::publish(Pid pid, Process* p) { slot(pid.index)->process.store(p, std::memory_order_release); }
+
+void ProcessTable::erase(Pid pid) {
+  Slot& s = *slot(pid.index);
+  s.process.store(nullptr, std::memory_order_release);
+  std::uint32_t gen = s.generation.load(std::memory_order_relaxed) + 1;
+  s.generation.store(gen == 0 ? 1 : gen, std::memory_order_relaxed);
+  std::uint64_t head = free_head_.load(std::memory_order_relaxed);
+  std::uint64_t desired;
+  do {
+    s.next_free.store(static_cast<std::uint32_t>(head & 0xffffffffu), std::memory_order_relaxed);
+    desired = ((head >> 32) + 1) << 32 | (pid.index + 1);
+  } while (!free_head_.compare_exchange_weak(head, desired, std::memory_order_release, std::memory_order_relaxed));
+  live_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+Process* ProcessTable::acquire(Pid pid) {
+  if (pid.is_null() || pid.node != node_ || pid.incarnation != incarnation_) return nullptr;
+  Slot* s = slot(pid.index);
+  if (!s) return nullptr;
+  Process* p = s->process.load(std::memory_order_acquire);
+  if (!p || !p->retain()) return nullptr;
+  if (p->self() != pid) {  // the slot's process changed under us
+    p->release();
+    return nullptr;
+  }
+  return p;
+}
+
+std::vector<Pid> ProcessTable::live_pids() const {
+  std::vector<Pid> out;
+  std::uint32_t n = next_fresh_.load(std::memory_order_acquire);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    Slot* s = slot(i);
+    if (!s) continue;
+    Process* p = s->process.load(std::memory_order_acquire);
+    if (p && p->retain()) {
+      if (p->self().index == i) out.push_back(p->self());
+      p->release();
+    }
+  }
+  return out;
+}
+
+}  // namespace moira

@@ -1,0 +1,54 @@
+#pragma once
+// pid -> Process*, lock-free for lookups. Slots are reused with a new generation, so an old pid
+// never reaches a new process. Lookups take a reference (Process::retain), so a process found
+// here stays valid until the finder releases it even if it exits meanwhile.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "runtime/pid.hpp"
+
+namespace moira {
+
+class Process;
+
+class ProcessTable {
+ public:
+  ProcessTable(NodeId node, std::uint32_t incarnation);
+  ~ProcessTable();
+  ProcessTable(const ProcessTable&) = delete;
+  ProcessTable& operator=(const ProcessTable&) = delete;
+
+  Pid reserve();                       // a fresh pid, not yet findable
+  void publish(Pid pid, Process* p);   // make it findable (p must hold a reference)
+  void erase(Pid pid);                 // no longer findable; slot reused later
+  Process* acquire(Pid pid);           // +1 reference, or null if there is no such process
+  std::vector<Pid> live_pids() const;  // a snapshot, in slot order
+  std::size_t size() const { return live_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Slot {
+    std::atomic<Process*> process{nullptr};
+    std::atomic<std::uint32_t> generation{1};
+    std::atomic<std::uint32_t> next_free{0};  // 1-based index of the next free slot (read racily; the tag decides)
+  };
+  static constexpr std::uint32_t kChunkBits = 12;
+  static constexpr std::uint32_t kChunkSize = 1u << kChunkBits;
+  static constexpr std::uint32_t kMaxChunks = 1u << 14;  // 64M processes per node
+
+  Slot* slot(std::uint32_t index) const;
+  Slot& slot_or_grow(std::uint32_t index);
+
+  NodeId node_;
+  std::uint32_t incarnation_;
+  std::unique_ptr<std::atomic<Slot*>[]> chunks_;
+  std::mutex grow_mutex_;
+  std::atomic<std::uint32_t> next_fresh_{0};
+  std::atomic<std::uint64_t> free_head_{0};  // (tag << 32) | (index + 1); 0 = empty
+  std::atomic<std::size_t> live_{0};
+};
+
+}  // namespace moira

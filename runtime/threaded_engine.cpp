@@ -1,0 +1,367 @@
+#include "runtime/threaded_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "runtime/node.hpp"
+#include "runtime/splitmix.hpp"
+#include "runtime/timer_thread.hpp"
+#include "runtime/work_deque.hpp"
+
+namespace moira {
+namespace detail {
+struct Worker;
+}
+using detail::Worker;
+
+namespace {
+
+// noinline: schedule() runs on fibers, which may move between threads; each call must read the
+// thread-local afresh.
+__attribute__((noinline)) Worker*& current_worker() {
+  thread_local Worker* w = nullptr;
+  return w;
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
+namespace detail {
+struct Worker {
+  ThreadedEngine::Impl* engine = nullptr;
+  unsigned index = 0;
+  detail::WorkDeque<Process*> deque;
+  std::atomic<bool> woken{false};
+  std::uint64_t tick = 0;
+  int budget = 0;
+  std::uint32_t steal_seed = 0;
+  std::thread thread;
+};
+}  // namespace detail
+
+struct ThreadedEngine::Impl {
+  ThreadedEngine& self;
+  Options options;
+  Node node{0, 0};
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::atomic<std::uint64_t> next_ref{1};
+
+  std::vector<std::unique_ptr<Worker>> workers;
+
+  // Shared FIFO: work from outside the workers, and processes that used up their budget.
+  std::mutex inject_mutex;
+  Process* inject_head = nullptr;
+  Process* inject_tail = nullptr;
+  std::atomic<std::size_t> inject_size{0};
+
+  // Parking. `searching` counts workers spinning for work: while one is, nobody needs waking.
+  std::mutex sleep_mutex;
+  std::vector<Worker*> sleepers;
+  std::atomic<int> sleeping{0};
+  std::atomic<int> searching{0};
+  std::condition_variable idle_cv;
+  bool stopping = false;  // guarded by sleep_mutex
+  bool shut_down = false;
+
+  std::unique_ptr<detail::TimerThread> timers;
+
+  explicit Impl(ThreadedEngine& e, Options o) : self(e), options(o) {
+    if (options.workers == 0) options.workers = std::max(1u, std::thread::hardware_concurrency());
+    if (options.reductions_per_slice < 1) options.reductions_per_slice = 1;
+    timers = std::make_unique<detail::TimerThread>([this](detail::ItemPtr item) { self.deliver(std::move(item)); },
+                                                   [this] { notify_if_idle(); });
+    for (unsigned i = 0; i < options.workers; ++i) {
+      auto w = std::make_unique<Worker>();
+      w->engine = this;
+      w->index = i;
+      w->steal_seed = i * 2654435761u + 1;
+      workers.push_back(std::move(w));
+    }
+    for (auto& w : workers) w->thread = std::thread([this, wp = w.get()] { worker_main(*wp); });
+  }
+
+  // ---------------------------------------------------------------- queues
+  void push_inject(Process* p) {
+    p->run_next = nullptr;
+    {
+      std::lock_guard lock{inject_mutex};
+      if (inject_tail) {
+        inject_tail->run_next = p;
+      } else {
+        inject_head = p;
+      }
+      inject_tail = p;
+      inject_size.fetch_add(1, std::memory_order_seq_cst);
+    }
+    notify_work();
+  }
+  Process* pop_inject() {
+    if (inject_size.load(std::memory_order_relaxed) == 0) return nullptr;
+    std::lock_guard lock{inject_mutex};
+    Process* p = inject_head;
+    if (!p) return nullptr;
+    inject_head = p->run_next;
+    if (!inject_head) inject_tail = nullptr;
+    p->run_next = nullptr;
+    inject_size.fetch_sub(1, std::memory_order_relaxed);
+    return p;
+  }
+
+  // Wakes one parked worker if there is one and no worker is already looking for work.
+  void notify_work() {
+    if (sleeping.load(std::memory_order_seq_cst) == 0) return;
+    int expected = 0;
+    if (!searching.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)) return;
+    Worker* w = nullptr;
+    {
+      std::lock_guard lock{sleep_mutex};
+      if (!sleepers.empty()) {
+        w = sleepers.back();
+        sleepers.pop_back();
+        sleeping.fetch_sub(1, std::memory_order_seq_cst);
+      }
+    }
+    if (!w) {
+      searching.fetch_sub(1, std::memory_order_seq_cst);
+      return;
+    }
+    w->woken.store(true, std::memory_order_release);
+    w->woken.notify_one();
+  }
+
+  bool work_visible() const {
+    if (inject_size.load(std::memory_order_seq_cst) > 0) return true;
+    for (auto& w : workers)
+      if (w->deque.size_hint() > 0) return true;
+    return false;
+  }
+
+  bool idle_locked() const {
+    return sleeping.load(std::memory_order_seq_cst) == static_cast<int>(workers.size()) &&
+           inject_size.load(std::memory_order_seq_cst) == 0 && timers->pending() == 0;
+  }
+  void notify_if_idle() {
+    std::lock_guard lock{sleep_mutex};
+    if (idle_locked()) idle_cv.notify_all();
+  }
+
+  // ---------------------------------------------------------------- workers
+  Process* find_local(Worker& w) {
+    // Every 61st pick (as Go does) serve the shared FIFO and our own oldest work first, so a pair
+    // of processes ping-ponging on the LIFO end cannot starve the rest.
+    if (++w.tick % 61 == 0) {
+      if (Process* p = pop_inject()) return p;
+      if (Process* p = w.deque.steal()) return p;
+    }
+    if (Process* p = w.deque.pop()) return p;
+    return pop_inject();
+  }
+
+  Process* steal(Worker& w) {
+    std::size_t n = workers.size();
+    w.steal_seed = w.steal_seed * 1664525u + 1013904223u;
+    std::size_t start = w.steal_seed % n;
+    for (std::size_t i = 0; i < n; ++i) {
+      Worker& victim = *workers[(start + i) % n];
+      if (&victim == &w) continue;
+      if (Process* p = victim.deque.steal()) return p;
+    }
+    return pop_inject();
+  }
+
+  enum class Wake { stop, recheck, woken };
+  // Parks until woken. `woken` comes back counted as searching (the waker counted it).
+  Wake park(Worker& w) {
+    {
+      std::lock_guard lock{sleep_mutex};
+      if (stopping) return Wake::stop;
+      if (inject_size.load(std::memory_order_seq_cst) > 0) return Wake::recheck;
+      sleepers.push_back(&w);
+      sleeping.fetch_add(1, std::memory_order_seq_cst);
+      if (idle_locked()) idle_cv.notify_all();
+    }
+    // A pusher that looked before we counted ourselves asleep did not wake anyone: look again.
+    if (work_visible()) {
+      std::lock_guard lock{sleep_mutex};
+      auto it = std::find(sleepers.begin(), sleepers.end(), &w);
+      if (it != sleepers.end()) {
+        sleepers.erase(it);
+        sleeping.fetch_sub(1, std::memory_order_seq_cst);
+        return Wake::recheck;
+      }
+      // Someone already took us off the list to wake us: fall through and take the wake-up.
+    }
+    w.woken.wait(false, std::memory_order_acquire);
+    w.woken.store(false, std::memory_order_relaxed);
+    std::lock_guard lock{sleep_mutex};
+    return stopping ? Wake::stop : Wake::woken;
+  }
+
+  void worker_main(Worker& w) {
+    current_worker() = &w;
+    bool counted_searching = false;
+    for (;;) {
+      Process* p = find_local(w);
+      if (!p) {
+        if (!counted_searching) searching.fetch_add(1, std::memory_order_seq_cst);
+        counted_searching = true;
+        for (int spin = 0; spin < 64 && !p; ++spin) {
+          p = steal(w);
+          if (!p) cpu_relax();
+        }
+        if (!p) {
+          searching.fetch_sub(1, std::memory_order_seq_cst);
+          counted_searching = false;
+          Wake why = park(w);
+          if (why == Wake::stop) break;
+          counted_searching = why == Wake::woken;
+          continue;
+        }
+      }
+      if (counted_searching) {
+        counted_searching = false;
+        // The last searcher found work: there may be more, so let another worker look.
+        if (searching.fetch_sub(1, std::memory_order_seq_cst) == 1 && work_visible()) notify_work();
+      }
+      run(w, p);
+    }
+    current_worker() = nullptr;
+  }
+
+  void run(Worker& w, Process* p) {
+    p->set_running();
+    p->engine_data() = &w;
+    w.budget = options.reductions_per_slice;
+    switch (p->run_slice()) {
+      case detail::SliceEnd::exited:
+        p->finish();
+        break;
+      case detail::SliceEnd::yielded:
+        push_inject(p);
+        break;
+      case detail::SliceEnd::waiting:
+        if (p->settle_waiting()) push_local(p);
+        break;
+    }
+  }
+
+  void push_local(Process* p) {
+    Worker* w = current_worker();
+    if (w && w->engine == this) {
+      w->deque.push(p);
+      // One queued process is what this worker runs next; only a surplus is worth a wake-up.
+      if (w->deque.size_hint() >= 2) notify_work();
+    } else {
+      push_inject(p);
+    }
+  }
+};
+
+// ------------------------------------------------------------------------------------------------
+
+ThreadedEngine::ThreadedEngine() : ThreadedEngine(Options{}) {}
+
+ThreadedEngine::ThreadedEngine(Options options) : impl_(std::make_unique<Impl>(*this, options)) {}
+
+ThreadedEngine::~ThreadedEngine() { shutdown(); }
+
+unsigned ThreadedEngine::worker_count() const { return static_cast<unsigned>(impl_->workers.size()); }
+
+std::size_t ThreadedEngine::process_count() const { return impl_->node.table().size(); }
+
+void ThreadedEngine::run_until_idle() {
+  std::unique_lock lock{impl_->sleep_mutex};
+  impl_->idle_cv.wait(lock, [&] { return impl_->idle_locked(); });
+}
+
+void ThreadedEngine::shutdown() {
+  Impl& m = *impl_;
+  if (m.shut_down) return;
+  m.shut_down = true;
+  // Kill until nothing is left: a dying process's destructors or a supervisor may spawn more.
+  for (;;) {
+    m.timers->cancel_all();
+    auto pids = m.node.table().live_pids();
+    if (pids.empty()) break;
+    for (Pid pid : pids) exit(pid, Reason::kill());
+    run_until_idle();
+  }
+  m.timers->stop();
+  {
+    std::lock_guard lock{m.sleep_mutex};
+    m.stopping = true;
+  }
+  for (auto& w : m.workers) {
+    w->woken.store(true, std::memory_order_release);
+    w->woken.notify_one();
+  }
+  for (auto& w : m.workers) w->thread.join();
+}
+
+std::optional<ProcessInfo> ThreadedEngine::process_info(Pid pid) {
+  std::promise<std::optional<ProcessInfo>> answer;
+  auto future = answer.get_future();
+  spawn([pid, &answer](Process& self) { answer.set_value(self.info(pid)); });
+  return future.get();
+}
+
+Pid ThreadedEngine::spawn_process(Process* parent, detail::ProcessBody body, const SpawnOptions& opts) {
+  if (opts.node != 0) {
+    throw Error(fmt::format("spawn on node {}: a ThreadedEngine has one node, 0 (nodes are a simulator feature)", opts.node));
+  }
+  Process* p = Process::create(*this, impl_->node, parent, std::move(body), opts, impl_->options.stack_size);
+  Pid pid = p->self();
+  p->rng_state() = impl_->options.seed ^ (std::uint64_t{pid.index} << 32 | pid.generation);
+  schedule(*p);
+  return pid;
+}
+
+void ThreadedEngine::deliver(detail::ItemPtr item) {
+  Process* p = impl_->node.table().acquire(item->to);
+  if (!p) return Process::answer_for_dead(*this, std::move(item));
+  detail::Item* raw = item.release();
+  if (!p->accept(raw)) {
+    p->release();
+    return Process::answer_for_dead(*this, detail::ItemPtr{raw});
+  }
+  if (p->try_wake()) schedule(*p);
+  p->release();
+}
+
+void ThreadedEngine::schedule(Process& p) { impl_->push_local(&p); }
+
+bool ThreadedEngine::preemption_point(Process& p, PointKind) {
+  auto* w = static_cast<Worker*>(p.engine_data());
+  return --w->budget <= 0;
+}
+
+Time ThreadedEngine::now() const { return std::chrono::steady_clock::now() - impl_->start; }
+
+Ref ThreadedEngine::start_timer(Pid to, Duration after, detail::ItemPtr item) {
+  Ref ref = make_ref();
+  item->to = to;
+  item->ref = ref;
+  impl_->timers->start(ref.value, std::chrono::steady_clock::now() + after, std::move(item));
+  return ref;
+}
+
+bool ThreadedEngine::cancel_timer(Ref timer) { return impl_->timers->cancel(timer.value); }
+
+std::uint64_t ThreadedEngine::random(Process& p) { return splitmix64(p.rng_state()); }
+
+Ref ThreadedEngine::make_ref() { return Ref{impl_->next_ref.fetch_add(1, std::memory_order_relaxed)}; }
+
+Node* ThreadedEngine::find_node(NodeId id) { return id == 0 ? &impl_->node : nullptr; }
+
+}  // namespace moira

@@ -1,0 +1,83 @@
+#include "runtime/timer_thread.hpp"
+
+namespace moira::detail {
+
+TimerThread::TimerThread(std::function<void(ItemPtr)> fire, std::function<void()> after_fire)
+    : fire_(std::move(fire)), after_fire_(std::move(after_fire)), thread_([this] { run(); }) {}
+
+TimerThread::~TimerThread() { stop(); }
+
+void TimerThread::start(std::uint64_t id, Clock::time_point due, ItemPtr item) {
+  bool earliest;
+  {
+    std::lock_guard lock{mutex_};
+    earliest = heap_.empty() || due < heap_.top().due;
+    heap_.push(Entry{due, id});
+    items_.emplace(id, std::move(item));
+    pending_.fetch_add(1, std::memory_order_release);
+  }
+  if (earliest) cv_.notify_one();  // only a new earliest deadline changes the thread's sleep
+}
+
+bool TimerThread::cancel(std::uint64_t id) {
+  std::lock_guard lock{mutex_};
+  if (items_.erase(id) == 0) return false;
+  pending_.fetch_sub(1, std::memory_order_release);
+  return true;
+}
+
+void TimerThread::cancel_all() {
+  std::unordered_map<std::uint64_t, ItemPtr> dropped;
+  {
+    std::lock_guard lock{mutex_};
+    pending_.fetch_sub(items_.size(), std::memory_order_release);  // a batch in flight stays counted
+    dropped.swap(items_);
+    heap_ = {};
+  }
+  after_fire_();
+}
+
+void TimerThread::stop() {
+  {
+    std::lock_guard lock{mutex_};
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void TimerThread::run() {
+  std::unique_lock lock{mutex_};
+  std::vector<ItemPtr> due;
+  while (!stopping_) {
+    if (heap_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    auto next = heap_.top().due;
+    if (Clock::now() < next) {
+      cv_.wait_until(lock, next);
+      continue;
+    }
+    auto now = Clock::now();
+    while (!heap_.empty() && heap_.top().due <= now) {
+      auto it = items_.find(heap_.top().id);
+      heap_.pop();
+      if (it == items_.end()) continue;  // cancelled
+      due.push_back(std::move(it->second));
+      items_.erase(it);
+    }
+    lock.unlock();
+    std::size_t n = due.size();
+    for (auto& item : due) fire_(std::move(item));
+    due.clear();
+    // Only now is the batch delivered: counting it as no longer pending earlier would let
+    // run_until_idle() see an idle engine with a wake-up still on its way.
+    pending_.fetch_sub(n, std::memory_order_release);
+    after_fire_();
+    lock.lock();
+  }
+}
+
+}  // namespace moira::detail

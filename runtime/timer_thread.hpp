@@ -1,0 +1,50 @@
+#pragma once
+// The threaded engine's timers: one thread sleeping until the earliest deadline, then handing
+// the due items to a delivery callback.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <queue>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/message.hpp"
+
+namespace moira::detail {
+
+class TimerThread {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // fire: delivers one due item; after_fire: runs once a batch has been delivered.
+  TimerThread(std::function<void(ItemPtr)> fire, std::function<void()> after_fire);
+  ~TimerThread();
+
+  void start(std::uint64_t id, Clock::time_point due, ItemPtr item);
+  bool cancel(std::uint64_t id);
+  void cancel_all();
+  std::size_t pending() const { return pending_.load(std::memory_order_acquire); }
+  void stop();
+
+ private:
+  void run();
+  struct Entry {
+    Clock::time_point due;
+    std::uint64_t id;
+    bool operator>(const Entry& o) const { return due != o.due ? due > o.due : id > o.id; }
+  };
+  std::function<void(ItemPtr)> fire_;
+  std::function<void()> after_fire_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_;
+  std::unordered_map<std::uint64_t, ItemPtr> items_;
+  std::atomic<std::size_t> pending_{0};
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace moira::detail
