@@ -265,6 +265,18 @@ void Process::finish() {
   release();  // the table's reference
 }
 
+void Process::deliver_local(Engine& engine, Node& node, detail::ItemPtr item) {
+  Process* p = node.table().acquire(item->to);
+  if (!p) return answer_for_dead(engine, std::move(item));
+  detail::Item* raw = item.release();
+  if (!p->accept(raw)) {
+    p->release();
+    return answer_for_dead(engine, detail::ItemPtr{raw});
+  }
+  if (p->try_wake()) engine.schedule(*p);
+  p->release();
+}
+
 void Process::answer_for_dead(Engine& engine, detail::ItemPtr item) {
   auto reply = [&](detail::ItemPtr r) {
     r->from = item->to;

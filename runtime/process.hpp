@@ -196,6 +196,23 @@ class Process {
   void*& engine_data() { return engine_data_; }  // one word an engine may keep per process
   Process* run_next = nullptr;                    // intrusive link for engines' run queues
 
+  // The process must end with `reason` at its next safe point; the engine then runs it (a fiber
+  // unwinds: destructors run) until run_slice() returns exited. Used for node crashes.
+  void condemn(Reason reason) {
+    if (!dying_) die_later(std::move(reason));
+  }
+  struct MonitorEntry {
+    Ref ref;
+    Pid pid;
+  };
+  // Read by engines between slices (the simulator uses them to cut links across a partition).
+  const std::vector<Pid>& links() const { return links_; }
+  const std::vector<MonitorEntry>& monitors() const { return monitors_; }
+  const std::vector<MonitorEntry>& monitored_by() const { return monitored_by_; }
+
+  // Puts an item into its target's mailbox now, waking the target if it was waiting (the engine's
+  // schedule() is called), or answers for a dead target. Every engine's delivery ends here.
+  static void deliver_local(Engine& engine, Node& node, detail::ItemPtr item);
   // Answers an item addressed to a dead process on behalf of that process (bounce: a link gets
   // an exit with noproc, a monitor a Down with noproc, an info request nullopt).
   static void answer_for_dead(Engine& engine, detail::ItemPtr item);
@@ -211,11 +228,6 @@ class Process {
   ~Process() = default;
 
   static constexpr std::uint8_t kRunnable = 0, kRunning = 1, kWaiting = 2, kExiting = 3, kFree = 4;
-
-  struct MonitorEntry {
-    Ref ref;
-    Pid pid;
-  };
 
   Pid spawn_body(detail::ProcessBody body, const SpawnOptions& opts);
   void send_item(Pid to, detail::ItemPtr item);

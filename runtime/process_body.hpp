@@ -21,7 +21,7 @@ class Stackless {
   virtual ~Stackless() = default;
   virtual void start(Process& self) { (void)self; }
   virtual void handle(Process& self, Message msg) = 0;
-  // Runs as the process ends, whatever the reason (not after a kill of a node in the simulator).
+  // Runs as the process ends, whatever the reason.
   virtual void stop(Process& self, const Reason& reason) {
     (void)self;
     (void)reason;

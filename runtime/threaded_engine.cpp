@@ -327,17 +327,7 @@ Pid ThreadedEngine::spawn_process(Process* parent, detail::ProcessBody body, con
   return pid;
 }
 
-void ThreadedEngine::deliver(detail::ItemPtr item) {
-  Process* p = impl_->node.table().acquire(item->to);
-  if (!p) return Process::answer_for_dead(*this, std::move(item));
-  detail::Item* raw = item.release();
-  if (!p->accept(raw)) {
-    p->release();
-    return Process::answer_for_dead(*this, detail::ItemPtr{raw});
-  }
-  if (p->try_wake()) schedule(*p);
-  p->release();
-}
+void ThreadedEngine::deliver(detail::ItemPtr item) { Process::deliver_local(*this, impl_->node, std::move(item)); }
 
 void ThreadedEngine::schedule(Process& p) { impl_->push_local(&p); }
 
