@@ -1,0 +1,308 @@
+// moira_runtime_bench: the runtime's design targets, measured on the ThreadedEngine.
+//
+//   spawn cost          µs per process, 100k idle processes (waiting in receive), fiber and
+//                       stackless, cold (fresh memory) and warm (a second wave reusing the pools)
+//   resident memory     RSS growth per idle process (from /proc/self/statm), fiber and stackless
+//   ping-pong           round trips per second between two fiber processes, on 1 and 2 workers
+//
+// Each measurement runs in a fresh child process (fork), so "cold" really is fresh memory and one
+// measurement's pools never flatter the next; each is repeated and the median printed.
+//
+// Usage: moira_runtime_bench [--quick] [--reps N]
+//   --quick  small sizes, one repetition (a CI smoke run of a few seconds)
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "runtime/moira.hpp"
+
+using namespace moira;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Config {
+  std::size_t spawn_n = 100'000;
+  std::size_t pingpong_n = 1'000'000;
+  int reps = 3;
+};
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::size_t resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, resident = 0;
+  int got = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  if (got != 2) return 0;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+[[noreturn]] void fail(const char* what) {
+  std::fprintf(stderr, "runtime_bench: CHECK FAILED: %s\n", what);
+  std::fflush(stderr);
+  std::_Exit(2);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Spawn cost and resident memory of idle processes
+
+struct Stop {};
+
+std::atomic<std::size_t> g_started{0};
+
+void idle_fiber(Process& self) {
+  g_started.fetch_add(1, std::memory_order_relaxed);
+  self.receive([](const Stop&) {});
+}
+
+class IdleStackless final : public Stackless {
+ public:
+  void start(Process&) override { g_started.fetch_add(1, std::memory_order_relaxed); }
+  void handle(Process& self, Message msg) override {
+    if (msg.is<Stop>()) self.exit(Reason::normal());
+  }
+};
+
+enum class Kind { fiber, stackless };
+
+struct SpawnResult {
+  double cold_us = 0;     // per process, first wave
+  double warm_us = 0;     // per process, second wave
+  double bytes_per = 0;   // RSS growth per idle process, first wave
+};
+
+// Spawns n idle processes from outside the engine and waits until every one has run to its
+// receive. Returns seconds.
+double spawn_wave(ThreadedEngine& engine, Kind kind, std::size_t n, std::vector<Pid>& pids) {
+  pids.clear();
+  g_started.store(0);
+  auto t0 = Clock::now();
+  for (std::size_t i = 0; i < n; ++i) {
+    pids.push_back(kind == Kind::fiber ? engine.spawn(idle_fiber) : engine.spawn_stackless<IdleStackless>());
+  }
+  engine.run_until_idle();
+  double s = seconds_since(t0);
+  if (g_started.load() != n) fail("not every spawned process started");
+  if (engine.process_count() != n) fail("process count after spawn wave");
+  return s;
+}
+
+void kill_wave(ThreadedEngine& engine, const std::vector<Pid>& pids) {
+  for (Pid p : pids) engine.exit(p, Reason::kill());
+  engine.run_until_idle();
+  if (engine.process_count() != 0) fail("processes left after kill");
+}
+
+SpawnResult measure_spawn(Kind kind, std::size_t n, unsigned workers) {
+  ThreadedEngine engine{ThreadedEngine::Options{.workers = workers}};
+  std::vector<Pid> pids;
+  pids.reserve(n);
+  engine.run_until_idle();
+  SpawnResult r;
+  std::size_t rss0 = resident_bytes();
+  double cold = spawn_wave(engine, kind, n, pids);
+  std::size_t rss1 = resident_bytes();
+  kill_wave(engine, pids);
+  double warm = spawn_wave(engine, kind, n, pids);
+  kill_wave(engine, pids);
+  r.cold_us = cold * 1e6 / static_cast<double>(n);
+  r.warm_us = warm * 1e6 / static_cast<double>(n);
+  r.bytes_per = (static_cast<double>(rss1) - static_cast<double>(rss0)) / static_cast<double>(n);
+  return r;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Ping-pong
+
+struct Ping {
+  Pid from;
+  std::uint64_t n;
+};
+struct Pong {
+  std::uint64_t n;
+};
+
+struct PingPongResult {
+  double round_trips_per_s = 0;
+};
+
+PingPongResult measure_pingpong(std::size_t n, unsigned workers) {
+  ThreadedEngine engine{ThreadedEngine::Options{.workers = workers}};
+  std::atomic<std::uint64_t> pongs_seen{0}, pings_seen{0}, sum{0};
+  std::atomic<double> elapsed{0};
+  Pid ponger = engine.spawn([&](Process& self) {
+    std::uint64_t count = 0;
+    bool done = false;
+    while (!done) {
+      self.receive([&](const Ping& p) {
+        ++count;
+        self.send(p.from, Pong{p.n});
+      },
+                   [&](const Stop&) { done = true; });
+    }
+    pings_seen.store(count);
+  });
+  engine.spawn(
+      [&, n](Process& self, Pid to) {
+        std::uint64_t count = 0, total = 0;
+        auto t0 = Clock::now();
+        for (std::uint64_t i = 0; i < n; ++i) {
+          self.send(to, Ping{self.self(), i});
+          self.receive([&](const Pong& p) {
+            if (p.n == i) ++count;
+            total += p.n;
+          });
+        }
+        elapsed.store(seconds_since(t0));
+        self.send(to, Stop{});
+        pongs_seen.store(count);
+        sum.store(total);
+      },
+      ponger);
+  engine.run_until_idle();
+  std::uint64_t expect_sum = static_cast<std::uint64_t>(n) * (n - 1) / 2;
+  if (pongs_seen.load() != n) fail("ping-pong: wrong number of matching pongs");
+  if (pings_seen.load() != n) fail("ping-pong: wrong number of pings seen by the ponger");
+  if (sum.load() != expect_sum) fail("ping-pong: checksum of pong values");
+  if (engine.process_count() != 0) fail("ping-pong: processes left");
+  return {static_cast<double>(n) / elapsed.load()};
+}
+
+// ------------------------------------------------------------------------------------------------
+// Running each measurement in a fresh child process
+
+template <class R, class F>
+R in_child(F&& f) {
+  int fds[2];
+  if (::pipe(fds) != 0) fail("pipe");
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t child = ::fork();
+  if (child < 0) fail("fork");
+  if (child == 0) {
+    ::close(fds[0]);
+    R r = f();
+    if (::write(fds[1], &r, sizeof r) != static_cast<ssize_t>(sizeof r)) std::_Exit(3);
+    ::close(fds[1]);
+    std::fflush(stdout);
+    std::_Exit(0);  // the engine was destroyed inside f(): nothing else to clean up
+  }
+  ::close(fds[1]);
+  R r{};
+  ssize_t got = ::read(fds[0], &r, sizeof r);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != static_cast<ssize_t>(sizeof r)) {
+    std::fprintf(stderr, "runtime_bench: a measurement failed (child status %d)\n", status);
+    std::exit(1);
+  }
+  return r;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  std::size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+std::string spread(const std::vector<double>& v, const char* fmt) {
+  if (v.size() < 2) return "";
+  auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  char buf[96];
+  std::string f = std::string("  (") + fmt + " .. " + fmt + ")";
+  std::snprintf(buf, sizeof buf, f.c_str(), *lo, *hi);
+  return buf;
+}
+
+int misses = 0;
+
+void line(const char* what, double value, const char* unit, const char* fmt, const char* target, bool pass,
+          const std::vector<double>& all) {
+  char v[32];
+  std::snprintf(v, sizeof v, fmt, value);
+  std::printf("  %-40s %10s %-9s target %-14s %s%s\n", what, v, unit, target, pass ? "PASS" : "MISS",
+              spread(all, fmt).c_str());
+  if (!pass) ++misses;
+}
+
+void info(const char* what, double value, const char* unit, const char* fmt, const std::vector<double>& all) {
+  char v[32];
+  std::snprintf(v, sizeof v, fmt, value);
+  std::printf("  %-40s %10s %-9s %-26s%s\n", what, v, unit, "(information)", spread(all, fmt).c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config cfg;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--quick") {
+      cfg.spawn_n = 10'000;
+      cfg.pingpong_n = 100'000;
+      cfg.reps = 1;
+    } else if (a == "--reps" && i + 1 < argc) {
+      cfg.reps = std::max(1, std::atoi(argv[++i]));
+    } else {
+      std::fprintf(stderr, "usage: %s [--quick] [--reps N]\n", argv[0]);
+      return 64;
+    }
+  }
+  auto t_start = Clock::now();
+  std::printf("moira runtime bench: ThreadedEngine, %u hardware threads, %d repetition(s), median shown "
+              "(min .. max in brackets)\n",
+              std::thread::hardware_concurrency(), cfg.reps);
+  std::printf("  sizeof(Process) = %zu bytes, default fiber stack %zu KiB reserved\n\n", sizeof(Process),
+              ThreadedEngine::Options{}.stack_size >> 10);
+
+  for (Kind kind : {Kind::fiber, Kind::stackless}) {
+    const char* name = kind == Kind::fiber ? "fiber" : "stackless";
+    std::vector<double> cold, warm, bytes;
+    for (int r = 0; r < cfg.reps; ++r) {
+      auto res = in_child<SpawnResult>([&] { return measure_spawn(kind, cfg.spawn_n, 1); });
+      cold.push_back(res.cold_us);
+      warm.push_back(res.warm_us);
+      bytes.push_back(res.bytes_per);
+    }
+    std::printf("%s processes: %zu idle (waiting in receive), spawned from outside, 1 worker\n", name, cfg.spawn_n);
+    char what[64];
+    std::snprintf(what, sizeof what, "spawn, cold (fresh memory)");
+    line(what, median(cold), "us/proc", "%.3f", "<= 1 us", median(cold) <= 1.0, cold);
+    std::snprintf(what, sizeof what, "spawn, warm (pools recycled)");
+    line(what, median(warm), "us/proc", "%.3f", "<= 1 us", median(warm) <= 1.0, warm);
+    double limit = kind == Kind::fiber ? 8192 : 1024;
+    line("resident memory per idle process", median(bytes), "bytes", "%.0f",
+         kind == Kind::fiber ? "<= 8 KiB" : "<= 1 KiB", median(bytes) <= limit, bytes);
+    std::printf("\n");
+  }
+
+  for (unsigned workers : {1u, 2u}) {
+    std::vector<double> rts;
+    for (int r = 0; r < cfg.reps; ++r) {
+      rts.push_back(in_child<PingPongResult>([&] { return measure_pingpong(cfg.pingpong_n, workers); }).round_trips_per_s / 1e6);
+    }
+    std::printf("ping-pong: two fiber processes, %zu round trips, %u worker%s\n", cfg.pingpong_n, workers,
+                workers == 1 ? "" : "s");
+    if (workers == 1) {
+      line("round trips per second", median(rts), "M/s", "%.2f", ">= 5 M/s", median(rts) >= 5.0, rts);
+    } else {
+      info("round trips per second", median(rts), "M/s", "%.2f", rts);
+    }
+    std::printf("\n");
+  }
+  std::printf("%d target(s) missed; total %.1f s\n", misses, seconds_since(t_start));
+  return 0;
+}
