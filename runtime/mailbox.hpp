@@ -27,8 +27,12 @@ class Inbox {
     } while (!head_.compare_exchange_weak(head, item, std::memory_order_seq_cst, std::memory_order_relaxed));
     return true;
   }
-  // Oldest first; nullptr when empty. Owner only, while open.
-  Item* take_all() noexcept { return reversed(head_.exchange(nullptr, std::memory_order_acquire)); }
+  // Oldest first; nullptr when empty. Owner only, while open. The plain load first spares the
+  // locked exchange when the inbox is empty, as it usually is when a receive starts or re-checks.
+  Item* take_all() noexcept {
+    if (head_.load(std::memory_order_relaxed) == nullptr) return nullptr;
+    return reversed(head_.exchange(nullptr, std::memory_order_acquire));
+  }
   // Refuses later pushes and returns what was left, oldest first.
   Item* close() noexcept { return reversed(head_.exchange(closed(), std::memory_order_acquire)); }
   void reopen() noexcept { head_.store(nullptr, std::memory_order_relaxed); }

@@ -124,7 +124,7 @@ void Process::reset_for_reuse() {
   state_.store(kFree, std::memory_order_relaxed);
   engine_ = nullptr;
   node_ = nullptr;
-  trap_exit_ = dying_ = started_ = yield_requested_ = timed_out_ = false;
+  trap_exit_ = dying_ = exit_thrown_ = started_ = yield_requested_ = timed_out_ = false;
   slice_end_ = detail::SliceEnd::waiting;
   queue_.clear();
   links_.clear();
@@ -244,6 +244,9 @@ detail::SliceEnd Process::run_stackless_slice() {
 void Process::finish() {
   state_.store(kExiting, std::memory_order_relaxed);
   Engine& engine = *engine_;
+  // Killed while waiting in receive ... after: that timer would otherwise fire into the void
+  // (and keep run_until_idle waiting for it).
+  if (!active_timeout_.is_null()) engine.cancel_timer(active_timeout_);
   if (!name_.empty()) node_->registry().remove(name_, pid_);
   for (detail::Item* item = inbox_.close(); item;) {
     detail::Item* next = item->next;
@@ -381,7 +384,17 @@ void Process::die_later(Reason r) {
 }
 
 void Process::throw_if_dying() {
-  if (dying_ && std::uncaught_exceptions() == 0) throw detail::ExitNow{exit_reason_};
+  if (!dying_ || std::uncaught_exceptions() != 0) return;
+  if (!exit_thrown_ || stackless_) {
+    exit_thrown_ = true;
+    throw detail::ExitNow{exit_reason_};
+  }
+  // The body caught the first ExitNow and carried on (catch (...) without rethrow). A kill must
+  // not be stoppable, so this fiber never runs again; what is still on its stack is not unwound.
+  slice_end_ = detail::SliceEnd::exited;
+  fiber_switch_.leave_fiber_for_good();
+  ctx::jump_fcontext(sched_ctx_, nullptr);
+  __builtin_unreachable();
 }
 
 // ------------------------------------------------------------------------------------------------

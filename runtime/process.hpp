@@ -48,7 +48,8 @@ struct ProcessInfo {
 namespace detail {
 // Thrown inside a process to end it (exit(reason), a fatal exit signal): not a std::exception, so
 // `catch (const std::exception&)` in user code does not swallow it. Code that catches (...) must
-// rethrow; if it does not, the process still ends with this reason at its next receive or yield.
+// rethrow; if it does not, the process still ends at its next receive or yield, and then the rest
+// of its stack is abandoned without unwinding (a kill cannot be stopped).
 struct ExitNow {
   Reason reason;
 };
@@ -261,6 +262,7 @@ class Process {
   Pid pid_;
   bool trap_exit_ = false;
   bool dying_ = false;       // a fatal signal arrived; reason in exit_reason_
+  bool exit_thrown_ = false; // ExitNow for it has been thrown once already
   bool started_ = false;
   bool yield_requested_ = false;
   bool timed_out_ = false;

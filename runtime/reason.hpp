@@ -46,6 +46,6 @@ template <>
 struct fmt::formatter<moira::Reason> : fmt::formatter<fmt::string_view> {
   template <class Ctx>
   auto format(const moira::Reason& r, Ctx& ctx) const {
-    return fmt::formatter<fmt::string_view>::format(fmt::string_view{r.text().data(), r.text().size()}, ctx);
+    return fmt::format_to(ctx.out(), "{}", fmt::string_view{r.text().data(), r.text().size()});
   }
 };

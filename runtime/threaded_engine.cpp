@@ -58,6 +58,8 @@ struct ThreadedEngine::Impl {
   std::atomic<std::uint64_t> next_ref{1};
 
   std::vector<std::unique_ptr<Worker>> workers;
+  // With one worker nobody steals from its deque, so it pops without the Chase-Lev fence.
+  bool single_worker = false;
 
   // Shared FIFO: work from outside the workers, and processes that used up their budget.
   std::mutex inject_mutex;
@@ -81,6 +83,7 @@ struct ThreadedEngine::Impl {
     if (options.reductions_per_slice < 1) options.reductions_per_slice = 1;
     timers = std::make_unique<detail::TimerThread>([this](detail::ItemPtr item) { self.deliver(std::move(item)); },
                                                    [this] { notify_if_idle(); });
+    single_worker = options.workers == 1;
     for (unsigned i = 0; i < options.workers; ++i) {
       auto w = std::make_unique<Worker>();
       w->engine = this;
@@ -164,7 +167,7 @@ struct ThreadedEngine::Impl {
       if (Process* p = pop_inject()) return p;
       if (Process* p = w.deque.steal()) return p;
     }
-    if (Process* p = w.deque.pop()) return p;
+    if (Process* p = single_worker ? w.deque.pop_unshared() : w.deque.pop()) return p;
     return pop_inject();
   }
 
