@@ -26,13 +26,24 @@ std::size_t resident_bytes() {
 }
 
 std::vector<unsigned> worker_counts() { return {1, 2}; }
+
+// ThreadSanitizer tracks each fiber as a thread and dies past 8128 alive at once, so under TSan the
+// tests that keep thousands of fibers alive run at a size it can hold. Every other build runs the
+// full size.
+constexpr int scaled(int n) {
+#if MOIRA_TSAN
+  return n > 4000 ? 4000 : n;
+#else
+  return n;
+#endif
+}
 }  // namespace
 
 TEST_CASE("100k processes spawned and exited leave process count and memory at baseline", "[stress]") {
   for (unsigned workers : worker_counts()) {
     INFO("workers: " << workers);
     ThreadedEngine engine{{.workers = workers}};
-    constexpr int N = 100'000;
+    constexpr int N = scaled(100'000);
     std::atomic<int> started{0};
     auto wave = [&] {
       started = 0;
@@ -98,7 +109,7 @@ TEST_CASE("a chain of 10k linked processes: one crash kills exactly the chain; t
   for (unsigned workers : worker_counts()) {
     INFO("workers: " << workers);
     ThreadedEngine engine{{.workers = workers}};
-    constexpr int N = 10'000;
+    constexpr int N = scaled(10'000);
     std::atomic<int> exits_seen{0};
     std::atomic<bool> right_reason{false};
     std::atomic<int> chain_alive{0};
@@ -108,7 +119,7 @@ TEST_CASE("a chain of 10k linked processes: one crash kills exactly the chain; t
       self.trap_exit(true);
       auto e = self.receive<Exit>();
       ++exits_seen;
-      right_reason = e.reason == Reason{"std::runtime_error: link 5000 broke"};
+      right_reason = e.reason == Reason{"std::runtime_error: link in the middle broke"};
       self.receive([&](const Exit&) { ++exits_seen; }, after(50ms, [] {}));
     });
     // The chain: each links to the previous one.
@@ -120,7 +131,7 @@ TEST_CASE("a chain of 10k linked processes: one crash kills exactly the chain; t
             self.link(link_to);
             ++chain_alive;
             self.receive([&](Go) {
-              if (i == N / 2) throw std::runtime_error("link 5000 broke");
+              if (i == N / 2) throw std::runtime_error("link in the middle broke");
             });
           },
           prev);
