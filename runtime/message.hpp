@@ -55,6 +55,9 @@ struct Item {
   Pid to;
   Ref ref;
   ItemKind kind;
+  // A reply through an alias: dropped on arrival unless the receiver still holds monitor `ref`
+  // (OTP's process aliases), so a reply that comes after its caller gave up never lands.
+  bool via_alias = false;
 };
 
 struct MessageItem : Item {

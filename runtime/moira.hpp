@@ -6,3 +6,5 @@
 #include "runtime/process.hpp"
 #include "runtime/reason.hpp"
 #include "runtime/threaded_engine.hpp"
+#include "runtime/behaviours/server.hpp"
+#include "runtime/behaviours/supervisor.hpp"

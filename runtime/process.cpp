@@ -313,7 +313,7 @@ void Process::handle_signals() {
     detail::ItemPtr owned{item};
     switch (item->kind) {
       case ItemKind::message:
-        queue_.append(owned.release());
+        if (!item->via_alias || monitor_active(item->ref)) queue_.append(owned.release());
         break;
       case ItemKind::exit:
         on_exit_signal(static_cast<detail::SignalItem&>(*item));
@@ -376,6 +376,10 @@ void Process::on_exit_signal(detail::SignalItem& s) {
     return;
   }
   die_later(s.reason);
+}
+
+bool Process::monitor_active(Ref ref) const {
+  return std::any_of(monitors_.begin(), monitors_.end(), [&](const MonitorEntry& m) { return m.ref == ref; });
 }
 
 void Process::die_later(Reason r) {
@@ -510,6 +514,7 @@ bool Process::demonitor(Ref ref, bool flush) {
   if (flush) {
     handle_signals();
     queue_.remove_if([&](const detail::Item& item) {
+      if (item.via_alias) return item.ref == ref;
       auto& m = static_cast<const detail::MessageItem&>(item);
       return m.type == type_id_of<Down>() && static_cast<const detail::ValueItem<Down>&>(m).value.ref == ref;
     });

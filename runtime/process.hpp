@@ -97,12 +97,24 @@ class Process {
   Pid spawn_stackless(const SpawnOptions& opts, A&&... args) {
     return spawn_body(detail::ProcessBody{nullptr, std::make_unique<T>(std::forward<A>(args)...)}, opts);
   }
+  Pid spawn_stackless_object(std::unique_ptr<Stackless> object, const SpawnOptions& opts) {
+    return spawn_body(detail::ProcessBody{nullptr, std::move(object)}, opts);
+  }
   Ref last_spawn_monitor() const { return last_spawn_monitor_; }
 
   // ---------------------------------------------------------------- messages
   template <MessageValue T>
   void send(Pid to, T value) {
     auto item = std::make_unique<detail::ValueItem<T>>(std::move(value));
+    send_item(to, std::move(item));
+  }
+  // Answers a request that `to` awaits under its monitor `tag` (its alias): if `to` has dropped
+  // that monitor by the time the reply arrives (it timed out, say), the reply is discarded.
+  template <MessageValue T>
+  void send_reply(Pid to, Ref tag, T value) {
+    auto item = std::make_unique<detail::ValueItem<T>>(std::move(value));
+    item->ref = tag;
+    item->via_alias = true;
     send_item(to, std::move(item));
   }
   // Throws moira::Error when no process has that name, as Erlang's `Name ! Msg` does.
@@ -135,8 +147,9 @@ class Process {
   void link(Pid other);
   void unlink(Pid other);
   Ref monitor(Pid other);
-  // Removes the monitor; with flush, also any Down for it already in the mailbox. Either way no
-  // Down for `ref` is received after this returns. True if the monitor was active.
+  // Removes the monitor; with flush, also any Down for it (and any reply through it, see
+  // send_reply) already in the mailbox. Either way no Down for `ref`, and no reply through it, is
+  // received after this returns. True if the monitor was active.
   bool demonitor(Ref ref, bool flush = false);
   void trap_exit(bool on) { trap_exit_ = on; }
   bool trapping_exits() const { return trap_exit_; }
@@ -242,6 +255,7 @@ class Process {
   void on_exit_signal(detail::SignalItem& s);
   void die_later(Reason r);  // record a fatal reason; the next safe point throws it
   void throw_if_dying();
+  bool monitor_active(Ref ref) const;
   void note_receive();
   // receive(): wait for mail beyond the cursor; false when the timeout fired.
   bool wait_for_more(detail::MessageQueue::Cursor& cursor, std::optional<Duration> timeout, Ref& timer);
