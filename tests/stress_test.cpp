@@ -10,6 +10,7 @@
 
 #include "runtime/fiber_switch.hpp"
 #include "runtime/moira.hpp"
+#include "runtime/behaviours/supervisor.hpp"
 
 using namespace moira;
 using namespace std::chrono_literals;
@@ -221,4 +222,60 @@ TEST_CASE("shutdown with processes still blocked unwinds them all", "[stress]") 
     all_blocked.get_future().wait();
   }  // ~ThreadedEngine
   CHECK(destroyed == 501);
+}
+
+TEST_CASE("a supervisor through 10,000 crash/restart cycles: process count and memory back at baseline", "[stress]") {
+  for (unsigned workers : worker_counts()) {
+    INFO("workers: " << workers);
+    ThreadedEngine engine{{.workers = workers}};
+    struct Crash {};
+    struct Ready {
+      Pid pid;
+    };
+    std::atomic<int> restarts_seen{0};
+    std::atomic<std::size_t> count_at_start{0}, count_at_end{0}, rss_warm{0}, rss_end{0};
+    std::atomic<bool> finished{false};
+    engine.spawn([&](Process& self) {
+      ChildSpec spec;
+      spec.id = "crasher";
+      spec.start = [](Process& sup) -> Result<Pid> {
+        Pid c = sup.spawn_link([](Process& me, Pid parent) {
+          me.send(parent, Ready{me.self()});
+          me.receive<Crash>();
+          throw std::runtime_error("crash");
+        }, sup.self());
+        sup.receive(match<Ready>([&](const Ready& r) { return r.pid == c; }, [](const Ready&) {}));
+        return c;
+      };
+      // Intensity high enough that 10,000 quick crashes never exhaust it.
+      Pid sup = start_supervisor(self, {Strategy::one_for_one, 1'000'000, 1h, {spec}}).value();
+      auto cycle = [&] {
+        Pid c = which_children(self, sup).front().pid;
+        Ref m = self.monitor(c);
+        self.send(c, Crash{});
+        self.receive(match<Down>([&](const Down& d) { return d.ref == m; }, [](const Down&) {}));
+        while (which_children(self, sup).front().pid == c) self.yield();  // until restarted
+        ++restarts_seen;
+      };
+      for (int i = 0; i < 1000; ++i) cycle();  // warm the pools
+      count_at_start = engine.process_count();
+      rss_warm = resident_bytes();
+      for (int i = 0; i < 9000; ++i) cycle();
+      count_at_end = engine.process_count();
+      rss_end = resident_bytes();
+      self.trap_exit(true);
+      self.exit(sup, Reason::shutdown());
+      self.receive<Exit>();
+      finished = true;
+    });
+    engine.run_until_idle();
+    REQUIRE(finished);
+    CHECK(restarts_seen == 10'000);
+    CHECK(count_at_end == count_at_start);  // supervisor, child, this test process
+    CHECK(engine.process_count() == 0);
+    INFO("resident after 1,000 cycles " << rss_warm / 1024 << " KiB, after 10,000 " << rss_end / 1024 << " KiB");
+#if !MOIRA_ASAN && !MOIRA_TSAN
+    CHECK(rss_end <= rss_warm + (std::size_t{2} << 20));
+#endif
+  }
 }
