@@ -1,0 +1,58 @@
+#pragma once
+// One plain struct of run settings. Units go last in names.
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "runtime/time.hpp"
+#include "sim/fault.hpp"
+
+namespace moira::sim {
+
+// Faults from rates: every `tick` of virtual time (until `until`), each kind of fault happens with
+// probability rate * tick. Rate faults never keep a run alive: once only ticks are left, it ends.
+struct FaultRates {
+  Duration tick = std::chrono::milliseconds{10};
+  Duration until = std::chrono::seconds{10};
+  double kill_per_second = 0;       // a random live process is killed with reason kill
+  double crash_per_second = 0;      // a random up node (not node 0) crashes ...
+  Duration restart_after = std::chrono::milliseconds{200};  // ... and restarts this much later (0: stays down)
+  double partition_per_second = 0;  // a random node is cut off from all others ...
+  Duration heal_after = std::chrono::milliseconds{300};    // ... until this much later
+  double drop_probability = 0;      // each message between nodes is lost with this probability
+
+  bool any() const {
+    return kill_per_second > 0 || crash_per_second > 0 || partition_per_second > 0 || drop_probability > 0;
+  }
+};
+
+struct Options {
+  std::uint64_t seed = 1;  // for the default strategy (the random walk)
+
+  // Bounds: a run that reaches one ends with Outcome::bound_exceeded.
+  std::uint64_t max_steps = 50'000'000;
+  Duration max_virtual_time = std::chrono::hours{24};
+
+  // Local messages held in flight and delivered in any order that keeps per-pair FIFO.
+  bool relaxed_delivery = false;
+  // Between nodes: a latency from [min, max], in latency_steps equal steps, chosen per message.
+  Duration latency_min = std::chrono::milliseconds{1};
+  Duration latency_max = std::chrono::milliseconds{10};
+  unsigned latency_steps = 10;
+
+  std::size_t stack_size = std::size_t{128} << 10;
+
+  bool keep_trace = false;        // keep every event (for text / JSON output), not only the hash
+  bool keep_decisions = true;     // keep the decision log (for saving and replay)
+
+  FaultRates faults{};
+  // Swarm testing: when no fault rate is set, the run draws its own fault settings (as its first
+  // decisions), so each seed explores a different mix.
+  bool swarm = false;
+  std::vector<PlannedFault> plan{};  // scripted faults at virtual times
+};
+
+// A hash of every option that changes what a run does (not the seed: a log carries that itself).
+std::uint64_t fingerprint(const Options& options);
+
+}  // namespace moira::sim

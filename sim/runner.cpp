@@ -1,0 +1,102 @@
+#include "sim/runner.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/pct.hpp"
+#include "sim/random_walk.hpp"
+#include "sim/replay_source.hpp"
+
+namespace moira::sim {
+
+std::unique_ptr<ChoiceSource> Strategy::make() const {
+  switch (kind) {
+    case Kind::random: return std::make_unique<RandomWalk>(seed);
+    case Kind::pct: return std::make_unique<Pct>(seed, depth, expected_steps);
+  }
+  return std::make_unique<RandomWalk>(seed);
+}
+
+ScenarioRun run_scenario(const Scenario& scenario, Options options, const Strategy& strategy,
+                         const std::string& scenario_name) {
+  options.seed = strategy.seed;
+  Simulation sim{std::move(options), strategy.make()};
+  scenario(sim);
+  ScenarioRun out;
+  out.result = sim.run();
+  out.log = sim.decision_log(scenario_name);
+  out.log.outcome = std::string{to_string(out.result.outcome)};
+  return out;
+}
+
+std::string ReplayResult::describe() const {
+  return fmt::format("{}: {}", reproduced ? "reproduced" : "not reproduced", result.describe());
+}
+
+ReplayResult replay(const DecisionLog& log, const Scenario& scenario, Options options,
+                    const std::string& scenario_name) {
+  if (log.scenario != scenario_name) {
+    throw LogError(fmt::format("decision log is for scenario '{}', not '{}'", log.scenario, scenario_name));
+  }
+  options.seed = log.seed;
+  if (std::uint64_t fp = fingerprint(options); fp != log.options_fingerprint) {
+    throw LogError(fmt::format("decision log was recorded with options fingerprint {:#018x}; these options give {:#018x} "
+                               "(max_steps, latency, fault rates, plan or relaxed_delivery differ)",
+                               log.options_fingerprint, fp));
+  }
+  auto source = std::make_unique<ReplaySource>(log);
+  ReplaySource* replay_source = source.get();
+  Simulation sim{std::move(options), std::move(source)};
+  scenario(sim);
+  ReplayResult out;
+  out.result = sim.run();
+  if (!out.result.divergence) {
+    replay_source->run_ended(sim.steps());
+    if (const Divergence* d = replay_source->divergence()) {
+      out.result.divergence = *d;
+      out.result.outcome = Outcome::diverged;
+    }
+  }
+  out.reproduced = !out.result.divergence && out.result.trace_hash == log.trace_hash;
+  return out;
+}
+
+std::string DeterminismReport::describe() const {
+  if (deterministic) return fmt::format("deterministic: both runs hash to {:#018x}", first_hash);
+  std::string out = fmt::format("NOT deterministic: {:#018x} vs {:#018x}", first_hash, second_hash);
+  if (first_difference) out += fmt::format("; first different event #{}", *first_difference);
+  if (!detail.empty()) out += "\n" + detail;
+  return out;
+}
+
+DeterminismReport check_determinism(const Scenario& scenario, Options options, const Strategy& strategy) {
+  DeterminismReport report;
+  report.first_hash = run_scenario(scenario, options, strategy).result.trace_hash;
+  report.second_hash = run_scenario(scenario, options, strategy).result.trace_hash;
+  report.deterministic = report.first_hash == report.second_hash;
+  if (report.deterministic) return report;
+  // Again, keeping the events, to say where the runs part.
+  options.keep_trace = true;
+  options.seed = strategy.seed;
+  auto traced = [&] {
+    auto sim = std::make_unique<Simulation>(options, strategy.make());
+    scenario(*sim);
+    sim->run();
+    return sim;
+  };
+  auto a = traced();
+  auto b = traced();
+  const auto& ea = a->trace().events();
+  const auto& eb = b->trace().events();
+  std::size_t i = 0;
+  auto same = [](const Event& x, const Event& y) {
+    return x.step == y.step && x.time == y.time && x.kind == y.kind && x.a == y.a && x.b == y.b && x.x == y.x &&
+           x.y == y.y && x.text == y.text;
+  };
+  while (i < ea.size() && i < eb.size() && same(ea[i], eb[i])) ++i;
+  report.first_difference = i;
+  report.detail = fmt::format("  run 1: {}\n  run 2: {}", i < ea.size() ? Trace::format_text(ea[i]) : "(ended)",
+                              i < eb.size() ? Trace::format_text(eb[i]) : "(ended)");
+  return report;
+}
+
+}  // namespace moira::sim

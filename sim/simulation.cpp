@@ -1,0 +1,521 @@
+#include "sim/simulation.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "sim/check.hpp"
+#include "sim/random_walk.hpp"
+
+namespace moira::sim {
+
+namespace detail {
+void check_failed(const char* file, int line, const char* condition, const std::string& message) {
+  std::fprintf(stderr, "moira sim: check failed at %s:%d: %s\n  %s\n", file, line, condition, message.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+}  // namespace detail
+
+namespace {
+std::uint64_t kind_hash(DecisionKind kind) {
+  static const std::array<std::uint64_t, 7> hashes = [] {
+    std::array<std::uint64_t, 7> h{};
+    for (std::size_t i = 0; i < h.size(); ++i) h[i] = fnv1a(to_string(static_cast<DecisionKind>(i)));
+    return h;
+  }();
+  return hashes[static_cast<std::size_t>(kind)];
+}
+}  // namespace
+
+std::string_view to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::completed: return "completed";
+    case Outcome::deadlocked: return "deadlocked";
+    case Outcome::bound_exceeded: return "bound_exceeded";
+    case Outcome::diverged: return "diverged";
+  }
+  return "?";
+}
+
+std::string RunResult::describe() const {
+  std::string out = fmt::format("{} after {} steps, {} decisions, {} deliveries, virtual time {}ns, trace hash {:#018x}",
+                                to_string(outcome), steps, decisions, delivered, virtual_time.count(), trace_hash);
+  if (!bound.empty()) out += fmt::format(" (bound: {})", bound);
+  if (divergence) out += "\n  " + divergence->describe();
+  for (const auto& b : blocked) {
+    out += fmt::format("\n  {} blocked in receive, {} message(s) in its mailbox{}", b.pid, b.mailbox_length,
+                       b.stackless ? " (stackless)" : "");
+  }
+  if (!settings.empty()) out += "\n  settings: " + settings;
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Construction and teardown
+
+Simulation::Simulation(Options options) : Simulation(std::move(options), nullptr) {}
+
+Simulation::Simulation(Options options, std::unique_ptr<ChoiceSource> source)
+    : options_(std::move(options)), fingerprint_(fingerprint(options_)), source_(std::move(source)) {
+  if (!source_) source_ = std::make_unique<RandomWalk>(options_.seed);
+  if (options_.latency_steps < 1) options_.latency_steps = 1;
+  if (options_.latency_max < options_.latency_min) options_.latency_max = options_.latency_min;
+  trace_.keep_events(options_.keep_trace);
+  nodes_.emplace_back();
+  nodes_[0].name = "node0";
+  nodes_[0].node = std::make_unique<Node>(0, 0);
+  links_.resize(1);
+  for (const auto& planned : options_.plan) at(planned.at, planned.fault);
+}
+
+Simulation::~Simulation() { end_all_processes(); }
+
+void Simulation::end_all_processes() {
+  mode_ = Mode::teardown;
+  // Ending a process may spawn more (destructors, supervisors): go round until none is left.
+  for (;;) {
+    auto pids = live_processes();
+    if (pids.empty()) break;
+    for (Pid pid : pids) {
+      Process* p = find_live(pid);
+      if (!p) continue;
+      p->condemn(Reason::killed());
+      run_to_exit(p);
+      retire(p);
+    }
+  }
+  runnable_ = RunQueue{};
+  in_flight_.clear();
+  timers_.clear();
+}
+
+NodeId Simulation::add_node(std::string name, Boot boot) {
+  MOIRA_SIM_CHECK(nodes_.size() < 4096, "too many nodes");
+  auto id = static_cast<NodeId>(nodes_.size());
+  std::vector<LinkState> grown((nodes_.size() + 1) * (nodes_.size() + 1));
+  for (std::size_t a = 0; a < nodes_.size(); ++a)
+    for (std::size_t b = 0; b < nodes_.size(); ++b) grown[a * (nodes_.size() + 1) + b] = links_[a * nodes_.size() + b];
+  links_ = std::move(grown);
+  nodes_.emplace_back();
+  nodes_[id].name = std::move(name);
+  nodes_[id].boot = std::move(boot);
+  nodes_[id].node = std::make_unique<Node>(id, 0);
+  if (nodes_[id].boot) spawn_boot(id);
+  return id;
+}
+
+void Simulation::set_boot(NodeId node, Boot boot) {
+  MOIRA_SIM_CHECK(node_up(node), "set_boot: node {} is not up", node);
+  nodes_[node].boot = std::move(boot);
+  if (nodes_[node].boot) spawn_boot(node);
+}
+
+void Simulation::spawn_boot(NodeId node) {
+  SpawnOptions opts;
+  opts.node = node;
+  spawn_process(nullptr, moira::detail::make_fiber_body(nodes_[node].boot), opts);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Decisions
+
+std::uint64_t Simulation::decide(std::uint64_t n, ChoiceContext& ctx) {
+  ctx.step = steps_;
+  std::uint64_t c = source_->choose(n, ctx);
+  if (n < 2) return 0;
+  MOIRA_SIM_CHECK(c < n, "{} answered {} to a {} decision among {}", source_->describe(), c, to_string(ctx.kind), n);
+  ++decisions_;
+  if (options_.keep_decisions) log_.push_back(DecisionRecord{steps_, ctx.kind, n, c});
+  trace_.add(steps_, now_, EventKind::decision, {}, {}, n, c, to_string(ctx.kind), kind_hash(ctx.kind));
+  return c;
+}
+
+std::uint64_t Simulation::decide(DecisionKind kind, std::uint64_t n) {
+  ChoiceContext ctx;
+  ctx.kind = kind;
+  ctx.current = current_ ? key_of(*current_) : 0;
+  return decide(n, ctx);
+}
+
+// True with `probability`; choice 0 is always "no".
+bool Simulation::chance(DecisionKind kind, double probability) {
+  constexpr std::uint64_t n = 1'000'000;
+  if (!(probability > 0)) return false;
+  auto threshold = static_cast<std::uint64_t>(probability * static_cast<double>(n) + 0.5);
+  if (threshold == 0) return false;
+  if (threshold >= n) return true;
+  return decide(kind, n) >= n - threshold;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The loop
+
+void Simulation::collect_due() {
+  due_.clear();
+  const std::int64_t now = now_.count();
+  int sources = 0;
+  if (!in_flight_.empty() && in_flight_.begin()->first.due <= now) {
+    ++sources;
+    for (auto it = in_flight_.begin(); it != in_flight_.end() && it->first.due <= now; ++it)
+      if (is_head(it->second)) due_.push_back(Due{it->first, DueType::message});
+  }
+  if (!timers_.empty() && timers_.begin()->first.due <= now) {
+    ++sources;
+    for (auto it = timers_.begin(); it != timers_.end() && it->first.due <= now; ++it)
+      due_.push_back(Due{it->first, DueType::timer});
+  }
+  if (!plan_.empty() && plan_.begin()->first.due <= now) {
+    ++sources;
+    for (auto it = plan_.begin(); it != plan_.end() && it->first.due <= now; ++it)
+      due_.push_back(Due{it->first, DueType::fault});
+  }
+  if (tick_.due <= now) {
+    ++sources;
+    due_.push_back(Due{tick_, DueType::tick});
+  }
+  if (sources > 1) std::sort(due_.begin(), due_.end(), [](const Due& a, const Due& b) { return a.key < b.key; });
+}
+
+std::optional<std::size_t> Simulation::take_pending(std::size_t events) {
+  if (!pending_.set) return std::nullopt;
+  pending_.set = false;
+  if (!pending_.is_event) {
+    if (pending_.index < runnable_.size()) return events + pending_.index;
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < events; ++i)
+    if (due_[i].key == pending_.event.key && due_[i].type == pending_.event.type) return i;
+  return std::nullopt;  // cancelled meanwhile (a timer): decide afresh
+}
+
+RunResult Simulation::run() {
+  MOIRA_SIM_CHECK(current_ == nullptr, "Simulation::run() called from inside a process");
+  if (!settings_drawn_) draw_settings();
+  bound_hit_.clear();
+  std::optional<Outcome> stopped;
+  for (;;) {
+    if (source_->divergence()) {
+      stopped = Outcome::diverged;
+      break;
+    }
+    if (steps_ >= options_.max_steps) {
+      bound_hit_ = "max_steps";
+      stopped = Outcome::bound_exceeded;
+      break;
+    }
+    collect_due();
+    const std::size_t events = due_.size();
+    const std::size_t n = events + runnable_.size();
+    if (n == 0) {
+      if (advance_clock()) continue;
+      if (!bound_hit_.empty()) stopped = Outcome::bound_exceeded;
+      break;
+    }
+    std::optional<std::size_t> choice = take_pending(events);
+    if (!choice) {
+      ChoiceContext ctx;
+      ctx.kind = DecisionKind::schedule;
+      ctx.current = last_ran_;
+      ctx.events = events;
+      ctx.runnable = runnable_.keys();
+      choice = decide(n, ctx);
+    }
+    ++steps_;
+    if (*choice < events) {
+      fire(due_[*choice]);
+    } else {
+      run_process(runnable_.take(*choice - events));
+    }
+  }
+  return make_result(stopped);
+}
+
+// Nothing can run: jump to the earliest pending event. False when nothing is pending that keeps
+// the run alive (rate-fault ticks do not), or when the jump would pass max_virtual_time.
+bool Simulation::advance_clock() {
+  std::int64_t next = kNever;
+  if (!in_flight_.empty()) next = std::min(next, in_flight_.begin()->first.due);
+  if (!timers_.empty()) next = std::min(next, timers_.begin()->first.due);
+  if (!plan_.empty()) next = std::min(next, plan_.begin()->first.due);
+  if (next == kNever) return false;
+  next = std::min(next, tick_.due);
+  if (next > options_.max_virtual_time.count()) {
+    bound_hit_ = "max_virtual_time";
+    return false;
+  }
+  now_ = Time{std::max(next, now_.count())};
+  return true;
+}
+
+void Simulation::fire(const Due& due) {
+  switch (due.type) {
+    case DueType::message:
+      fire_message(due.key);
+      break;
+    case DueType::timer: {
+      auto node = timers_.extract(due.key);
+      MOIRA_SIM_CHECK(!node.empty(), "due timer vanished");
+      timer_index_.erase(node.mapped().ref.value);
+      note(EventKind::timer_fire, {}, node.mapped().item->to, node.mapped().ref.value);
+      deliver(std::move(node.mapped().item));
+      break;
+    }
+    case DueType::fault: {
+      auto node = plan_.extract(due.key);
+      MOIRA_SIM_CHECK(!node.empty(), "due fault vanished");
+      apply(node.mapped());
+      break;
+    }
+    case DueType::tick:
+      tick_faults();
+      break;
+  }
+}
+
+void Simulation::run_process(Process* p) {
+  current_ = p;
+  yield_asked_ = false;
+  p->set_running();
+  moira::detail::SliceEnd end = p->run_slice();
+  current_ = nullptr;
+  last_ran_ = key_of(*p);
+  switch (end) {
+    case moira::detail::SliceEnd::exited:
+      retire(p);
+      break;
+    case moira::detail::SliceEnd::yielded:
+      runnable_.push(p, key_of(*p));
+      break;
+    case moira::detail::SliceEnd::waiting:
+      if (p->settle_waiting()) runnable_.push(p, key_of(*p));
+      break;
+  }
+}
+
+// Runs a condemned process until it has unwound (a crash, or the end of the simulation).
+void Simulation::run_to_exit(Process* p) {
+  for (int attempt = 0;; ++attempt) {
+    MOIRA_SIM_CHECK(attempt < 1000, "{} does not end after being condemned (does a destructor block in receive?)",
+                    p->self());
+    current_ = p;
+    p->set_running();
+    moira::detail::SliceEnd end = p->run_slice();
+    current_ = nullptr;
+    if (end == moira::detail::SliceEnd::exited) return;
+  }
+}
+
+void Simulation::retire(Process* p) {
+  Pid pid = p->self();
+  note(EventKind::exit, pid, {}, 0, 0, p->exit_reason().text());
+  NodeState& ns = nodes_[pid.node];
+  MOIRA_SIM_CHECK(pid.index < ns.slots.size() && ns.slots[pid.index] == p, "retiring unknown process {}", pid);
+  ns.slots[pid.index] = nullptr;
+  --ns.live;
+  p->finish();  // may release p: not touched after this
+}
+
+RunResult Simulation::make_result(std::optional<Outcome> stopped) {
+  RunResult r;
+  r.steps = steps_;
+  r.decisions = decisions_;
+  r.delivered = delivered_;
+  r.virtual_time = now_;
+  r.trace_hash = trace_.hash();
+  r.settings = settings_;
+  r.bound = bound_hit_;
+  if (const Divergence* d = source_->divergence()) r.divergence = *d;
+  if (stopped) {
+    r.outcome = *stopped;
+    return r;
+  }
+  for (Pid pid : live_processes()) {
+    Process* p = find_live(pid);
+    r.blocked.push_back(BlockedProcess{pid, p->mailbox_length(), p->is_stackless()});
+  }
+  r.outcome = r.blocked.empty() ? Outcome::completed : Outcome::deadlocked;
+  return r;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Processes
+
+Pid Simulation::spawn_process(Process* parent, moira::detail::ProcessBody body, const SpawnOptions& opts) {
+  if (opts.node >= nodes_.size()) throw Error(fmt::format("spawn on node {}: there is no such node", opts.node));
+  NodeState& ns = nodes_[opts.node];
+  if (!ns.node) throw Error(fmt::format("spawn on node {} ({}): the node is down", opts.node, ns.name));
+  Process* p = Process::create(*this, *ns.node, parent, std::move(body), opts, options_.stack_size);
+  std::uint64_t key = ++last_key_;
+  p->engine_data() = reinterpret_cast<void*>(static_cast<std::uintptr_t>(key));
+  Pid pid = p->self();
+  if (ns.slots.size() <= pid.index) ns.slots.resize(pid.index + 1, nullptr);
+  ns.slots[pid.index] = p;
+  ++ns.live;
+  note(EventKind::spawn, pid, parent ? parent->self() : Pid{}, (opts.link ? 1u : 0u) | (opts.monitor ? 2u : 0u));
+  if (mode_ == Mode::teardown || (mode_ != Mode::normal && opts.node == crashing_)) {
+    p->condemn(Reason::noconnection());  // picked up by the crash or teardown loop
+    return pid;
+  }
+  runnable_.push(p, key);
+  if (parent && parent->node() != opts.node && (opts.link || opts.monitor)) sever_new_spawn(parent, p);
+  return pid;
+}
+
+void Simulation::schedule(Process& p) { runnable_.push(&p, key_of(p)); }
+
+bool Simulation::preemption_point(Process& p, PointKind kind) {
+  ++steps_;
+  if (kind == PointKind::receive) note(EventKind::receive, p.self());
+  if (mode_ != Mode::normal) return false;
+  if (yield_asked_) return true;
+  MOIRA_SIM_CHECK(&p == current_, "preemption point of {}, which is not running", p.self());
+  if (steps_ >= options_.max_steps || source_->divergence()) {
+    yield_asked_ = true;
+    return true;
+  }
+  collect_due();
+  const std::size_t events = due_.size();
+  ChoiceContext ctx;
+  ctx.kind = DecisionKind::preempt;
+  ctx.current = key_of(p);
+  ctx.events = events;
+  ctx.runnable = runnable_.keys();
+  std::uint64_t c = decide(1 + events + runnable_.size(), ctx);
+  if (c == 0) return false;
+  pending_.set = true;
+  pending_.is_event = c - 1 < events;
+  if (pending_.is_event) {
+    pending_.event = due_[c - 1];
+  } else {
+    pending_.index = c - 1 - events;
+  }
+  yield_asked_ = true;
+  return true;
+}
+
+std::uint64_t Simulation::random(Process& p) {
+  ChoiceContext ctx;
+  ctx.kind = DecisionKind::random;
+  ctx.current = key_of(p);
+  return decide(std::numeric_limits<std::uint64_t>::max(), ctx);
+}
+
+Time Simulation::local_time(const NodeState& ns, Time t) const {
+  auto drift = static_cast<std::int64_t>(static_cast<__int128>(t.count()) * ns.drift_ppm / 1'000'000);
+  return t + ns.clock_offset + Time{drift};
+}
+
+Time Simulation::now() const {
+  if (!current_) return now_;
+  return local_time(nodes_[current_->node()], now_);
+}
+
+Ref Simulation::start_timer(Pid to, Duration after, moira::detail::ItemPtr item) {
+  Ref ref = make_ref();
+  item->to = to;
+  item->ref = ref;
+  NodeId owner = current_ ? current_->node() : to.node;
+  if (mode_ != Mode::normal && (mode_ == Mode::teardown || owner == crashing_)) return ref;  // dies with its node
+  // A node whose clock runs fast sees its timers expire early in global time.
+  std::int64_t drift = owner < nodes_.size() ? nodes_[owner].drift_ppm : 0;
+  auto global = static_cast<std::int64_t>(static_cast<__int128>(std::max<std::int64_t>(0, after.count())) * 1'000'000 /
+                                          std::max<std::int64_t>(1, 1'000'000 + drift));
+  Key key{now_.count() + global, ++seq_};
+  note(EventKind::timer_start, item->from, to, ref.value, static_cast<std::uint64_t>(key.due));
+  timer_index_.emplace(ref.value, key);
+  timers_.emplace(key, Timer{ref, owner, std::move(item)});
+  return ref;
+}
+
+bool Simulation::cancel_timer(Ref timer) {
+  auto it = timer_index_.find(timer.value);
+  if (it == timer_index_.end()) return false;
+  timers_.erase(it->second);
+  timer_index_.erase(it);
+  note(EventKind::timer_cancel, {}, {}, timer.value);
+  return true;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Observation
+
+Process* Simulation::find_live(Pid pid) const {
+  if (pid.node >= nodes_.size()) return nullptr;
+  const NodeState& ns = nodes_[pid.node];
+  if (!ns.node || pid.incarnation != ns.incarnation || pid.index >= ns.slots.size()) return nullptr;
+  Process* p = ns.slots[pid.index];
+  return p && p->self() == pid ? p : nullptr;
+}
+
+std::size_t Simulation::process_count() const {
+  std::size_t n = 0;
+  for (const auto& ns : nodes_) n += ns.live;
+  return n;
+}
+
+std::vector<Pid> Simulation::live_processes() const {
+  std::vector<Pid> out;
+  for (const auto& ns : nodes_)
+    for (Process* p : ns.slots)
+      if (p) out.push_back(p->self());
+  return out;
+}
+
+std::optional<ProcessInfo> Simulation::process_info(Pid pid) const {
+  Process* p = find_live(pid);
+  if (!p) return std::nullopt;
+  return p->own_info();
+}
+
+DecisionLog Simulation::decision_log(std::string scenario) const {
+  DecisionLog log;
+  log.seed = options_.seed;
+  log.strategy = source_->describe();
+  log.scenario = std::move(scenario);
+  log.options_fingerprint = fingerprint_;
+  log.decisions = log_;
+  log.trace_hash = trace_.hash();
+  log.steps = steps_;
+  return log;
+}
+
+const Simulation::TypeName& Simulation::type_name(TypeId type) {
+  if (type == last_type_) return *last_type_name_;
+  auto [it, fresh] = type_names_.try_emplace(type);
+  if (fresh) {
+    it->second.name = moira::detail::demangled_name(**type);
+    it->second.hash = fnv1a(it->second.name);
+  }
+  last_type_ = type;
+  last_type_name_ = &it->second;
+  return it->second;
+}
+
+void Simulation::note_item(const moira::detail::Item& item) {
+  using moira::detail::ItemKind;
+  auto reason = [&] { return static_cast<const moira::detail::SignalItem&>(item).reason.text(); };
+  switch (item.kind) {
+    case ItemKind::message: {
+      const TypeName& t = type_name(static_cast<const moira::detail::MessageItem&>(item).type);
+      trace_.add(steps_, now_, EventKind::send, item.from, item.to, 0, 0, t.name, t.hash);
+      break;
+    }
+    case ItemKind::exit:
+      note(EventKind::exit_signal, item.from, item.to, static_cast<const moira::detail::SignalItem&>(item).via_link, 0,
+           reason());
+      break;
+    case ItemKind::link: note(EventKind::link, item.from, item.to); break;
+    case ItemKind::unlink: note(EventKind::unlink, item.from, item.to); break;
+    case ItemKind::monitor: note(EventKind::monitor, item.from, item.to, item.ref.value); break;
+    case ItemKind::demonitor: note(EventKind::demonitor, item.from, item.to, item.ref.value); break;
+    case ItemKind::down: note(EventKind::down, item.from, item.to, item.ref.value, 0, reason()); break;
+    case ItemKind::timeout: note(EventKind::timeout, item.from, item.to, item.ref.value); break;
+    case ItemKind::info_request: note(EventKind::info, item.from, item.to, item.ref.value); break;
+  }
+}
+
+}  // namespace moira::sim

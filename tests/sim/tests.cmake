@@ -1,0 +1,5 @@
+# The simulator's tests, built into moira_tests (paths relative to tests/).
+list(APPEND SIM_TEST_SOURCES
+  sim/simulation_test.cpp
+  sim/sim_harness.cpp
+)
