@@ -78,6 +78,19 @@ class FailingInit final : public Server<FailingInit, Get, long> {
   std::optional<long> handle_call(Process&, Get, From) override { return 0; }
 };
 
+// The server's type fixes what may be asked of it: a wrong request or cast type does not compile.
+template <class S, class R>
+concept CallableWith = requires(Process& p, Pid pid, R r) { call<S>(p, pid, r); };
+template <class S, class C>
+concept CastableWith = requires(Process& p, Pid pid, C c) { cast<S>(p, pid, c); };
+static_assert(CallableWith<Counter, Get>);
+static_assert(CallableWith<Counter, Request>);
+static_assert(!CallableWith<Counter, std::string>);
+static_assert(!CallableWith<Counter, Add>);
+static_assert(CastableWith<Counter, Add>);
+static_assert(!CastableWith<Counter, Get>);
+static_assert(std::is_same_v<decltype(call<Counter>(std::declval<Process&>(), Pid{}, Get{})), Result<long>>);
+
 }  // namespace
 
 TEST_CASE("Server: call, cast and info; typed requests and replies", "[behaviours]") {
