@@ -455,7 +455,6 @@ void Process::sleep(Duration d) {
 }
 
 bool Process::wait_for_more(detail::MessageQueue::Cursor& cursor, std::optional<Duration> timeout, Ref& timer) {
-  assert(!stackless_ && "a stackless process cannot block in receive: handle messages in handle()");
   for (;;) {
     handle_signals();
     throw_if_dying();
@@ -465,8 +464,13 @@ bool Process::wait_for_more(detail::MessageQueue::Cursor& cursor, std::optional<
       return false;
     }
     if (cursor.current()) return true;
+    if (timeout && timeout->count() <= 0) return false;
+    if (stackless_) {
+      throw Error(fmt::format("{}: a stackless process cannot wait in receive (only after(0) polls); "
+                              "handle its messages in handle() instead",
+                              pid_));
+    }
     if (timeout) {
-      if (timeout->count() <= 0) return false;
       if (timer.is_null()) {
         auto item = std::make_unique<detail::SignalItem>(detail::ItemKind::timeout);
         item->from = pid_;

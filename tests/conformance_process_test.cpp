@@ -271,3 +271,30 @@ TEST_CASE("a process looping on send/receive is preempted by its reduction budge
     CHECK(stop);  // the third process ran: on one worker only preemption can let it
   });
 }
+
+namespace {
+class Blocker final : public Stackless {
+ public:
+  explicit Blocker(Recorder* rec) : rec_(rec) {}
+  void handle(Process& self, Message) override {
+    self.receive([&](int) {}, after(std::chrono::milliseconds{0}, [&] { rec_->add("poll ok"); }));
+    self.receive([](int) {});  // would block: an error, which ends this process
+  }
+  void stop(Process&, const Reason& r) override {
+    rec_->add(std::string{r.text()}.find("cannot wait in receive") != std::string::npos ? "clear error" : "?!");
+  }
+
+ private:
+  Recorder* rec_;
+};
+}  // namespace
+
+TEST_CASE("a stackless process may poll with after(0) but gets a clear error if it would block", "[conformance]") {
+  on_each_engine([](Harness& h) {
+    Recorder rec;
+    Pid p = h.engine().spawn_stackless<Blocker>(&rec);
+    h.engine().send(p, Go{});
+    h.run();
+    CHECK(rec.events() == std::vector<std::string>{"poll ok", "clear error"});
+  });
+}
