@@ -1,5 +1,7 @@
 # The simulator's tests, built into moira_tests (paths relative to tests/).
 list(APPEND SIM_TEST_SOURCES
   sim/simulation_test.cpp
+  sim/network_test.cpp
+  sim/faults_test.cpp
   sim/sim_harness.cpp
 )
