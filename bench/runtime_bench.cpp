@@ -8,8 +8,10 @@
 // Each measurement runs in a fresh child process (fork), so "cold" really is fresh memory and one
 // measurement's pools never flatter the next; each is repeated and the median printed.
 //
-// Usage: moira_runtime_bench [--quick] [--reps N]
-//   --quick  small sizes, one repetition (a CI smoke run of a few seconds)
+// Usage: moira_runtime_bench [--quick] [--reps N] [--only WHAT]
+//   --quick      small sizes, one repetition (a CI smoke run of a few seconds)
+//   --only WHAT  run one measurement in this process (no fork), for profilers:
+//                spawn-fiber, spawn-stackless, pingpong-1, pingpong-2
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -248,6 +250,7 @@ void info(const char* what, double value, const char* unit, const char* fmt, con
 
 int main(int argc, char** argv) {
   Config cfg;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--quick") {
@@ -256,10 +259,27 @@ int main(int argc, char** argv) {
       cfg.reps = 1;
     } else if (a == "--reps" && i + 1 < argc) {
       cfg.reps = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--only" && i + 1 < argc) {
+      only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--reps N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--only spawn-fiber|spawn-stackless|pingpong-1|pingpong-2]\n",
+                   argv[0]);
       return 64;
     }
+  }
+  if (!only.empty()) {
+    if (only == "spawn-fiber" || only == "spawn-stackless") {
+      auto r = measure_spawn(only == "spawn-fiber" ? Kind::fiber : Kind::stackless, cfg.spawn_n, 1);
+      std::printf("%s: cold %.3f us/proc, warm %.3f us/proc, %.0f bytes/proc\n", only.c_str(), r.cold_us, r.warm_us,
+                  r.bytes_per);
+    } else if (only == "pingpong-1" || only == "pingpong-2") {
+      auto r = measure_pingpong(cfg.pingpong_n, only == "pingpong-1" ? 1 : 2);
+      std::printf("%s: %.2f M round trips/s\n", only.c_str(), r.round_trips_per_s / 1e6);
+    } else {
+      std::fprintf(stderr, "unknown measurement '%s'\n", only.c_str());
+      return 64;
+    }
+    return 0;
   }
   auto t_start = Clock::now();
   std::printf("moira runtime bench: ThreadedEngine, %u hardware threads, %d repetition(s), median shown "
