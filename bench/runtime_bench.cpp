@@ -12,6 +12,7 @@
 //   --quick      small sizes, one repetition (a CI smoke run of a few seconds)
 //   --only WHAT  run one measurement in this process (no fork), for profilers:
 //                spawn-fiber, spawn-stackless, pingpong-1, pingpong-2
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +83,7 @@ enum class Kind { fiber, stackless };
 struct SpawnResult {
   double cold_us = 0;     // per process, first wave
   double warm_us = 0;     // per process, second wave
+  double inside_us = 0;   // per process, a third wave spawned by a process rather than from outside
   double bytes_per = 0;   // RSS growth per idle process, first wave
 };
 
@@ -97,6 +99,24 @@ double spawn_wave(ThreadedEngine& engine, Kind kind, std::size_t n, std::vector<
   engine.run_until_idle();
   double s = seconds_since(t0);
   if (g_started.load() != n) fail("not every spawned process started");
+  if (engine.process_count() != n) fail("process count after spawn wave");
+  return s;
+}
+
+// The same, but the n processes are spawned by one process running on a worker (as Erlang code
+// spawns), so spawns go to the worker's own queue instead of through the shared one.
+double spawn_wave_inside(ThreadedEngine& engine, Kind kind, std::size_t n, std::vector<Pid>& pids) {
+  pids.clear();
+  g_started.store(0);
+  auto t0 = Clock::now();
+  engine.spawn([&, kind, n](Process& self) {
+    for (std::size_t i = 0; i < n; ++i) {
+      pids.push_back(kind == Kind::fiber ? self.spawn(idle_fiber) : self.spawn_stackless<IdleStackless>({}));
+    }
+  });
+  engine.run_until_idle();
+  double s = seconds_since(t0);
+  if (g_started.load() != n || pids.size() != n) fail("not every process spawned by a process started");
   if (engine.process_count() != n) fail("process count after spawn wave");
   return s;
 }
@@ -119,10 +139,30 @@ SpawnResult measure_spawn(Kind kind, std::size_t n, unsigned workers) {
   kill_wave(engine, pids);
   double warm = spawn_wave(engine, kind, n, pids);
   kill_wave(engine, pids);
+  double inside = spawn_wave_inside(engine, kind, n, pids);
+  kill_wave(engine, pids);
+  r.inside_us = inside * 1e6 / static_cast<double>(n);
   r.cold_us = cold * 1e6 / static_cast<double>(n);
   r.warm_us = warm * 1e6 / static_cast<double>(n);
   r.bytes_per = (static_cast<double>(rss1) - static_cast<double>(rss0)) / static_cast<double>(n);
   return r;
+}
+
+// What one first touch of a fresh page costs on this machine (fault + zeroing): the floor under a
+// cold fiber spawn, whose stack's top page is new memory.
+struct FaultResult {
+  double us_per_page = 0;
+};
+FaultResult measure_page_fault(std::size_t n) {
+  const std::size_t stride = std::size_t{128} << 10;  // like fiber stacks: one touched page each
+  void* mem = ::mmap(nullptr, n * stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mem == MAP_FAILED) fail("mmap");
+  auto* base = static_cast<volatile char*>(mem);
+  auto t0 = Clock::now();
+  for (std::size_t i = 0; i < n; ++i) base[i * stride + stride - 64] = 1;
+  double s = seconds_since(t0);
+  ::munmap(mem, n * stride);
+  return {s * 1e6 / static_cast<double>(n)};
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -270,8 +310,8 @@ int main(int argc, char** argv) {
   if (!only.empty()) {
     if (only == "spawn-fiber" || only == "spawn-stackless") {
       auto r = measure_spawn(only == "spawn-fiber" ? Kind::fiber : Kind::stackless, cfg.spawn_n, 1);
-      std::printf("%s: cold %.3f us/proc, warm %.3f us/proc, %.0f bytes/proc\n", only.c_str(), r.cold_us, r.warm_us,
-                  r.bytes_per);
+      std::printf("%s: cold %.3f us/proc, warm %.3f us/proc, by a process %.3f us/proc, %.0f bytes/proc\n",
+                  only.c_str(), r.cold_us, r.warm_us, r.inside_us, r.bytes_per);
     } else if (only == "pingpong-1" || only == "pingpong-2") {
       auto r = measure_pingpong(cfg.pingpong_n, only == "pingpong-1" ? 1 : 2);
       std::printf("%s: %.2f M round trips/s\n", only.c_str(), r.round_trips_per_s / 1e6);
@@ -288,13 +328,24 @@ int main(int argc, char** argv) {
   std::printf("  sizeof(Process) = %zu bytes, default fiber stack %zu KiB reserved\n\n", sizeof(Process),
               ThreadedEngine::Options{}.stack_size >> 10);
 
+  {
+    std::vector<double> fault;
+    for (int r = 0; r < cfg.reps; ++r) {
+      fault.push_back(in_child<FaultResult>([&] { return measure_page_fault(cfg.spawn_n / 5); }).us_per_page);
+    }
+    std::printf("this machine\n");
+    info("first touch of a fresh page (fault+zero)", median(fault), "us/page", "%.3f", fault);
+    std::printf("\n");
+  }
+
   for (Kind kind : {Kind::fiber, Kind::stackless}) {
     const char* name = kind == Kind::fiber ? "fiber" : "stackless";
-    std::vector<double> cold, warm, bytes;
+    std::vector<double> cold, warm, inside, bytes;
     for (int r = 0; r < cfg.reps; ++r) {
       auto res = in_child<SpawnResult>([&] { return measure_spawn(kind, cfg.spawn_n, 1); });
       cold.push_back(res.cold_us);
       warm.push_back(res.warm_us);
+      inside.push_back(res.inside_us);
       bytes.push_back(res.bytes_per);
     }
     std::printf("%s processes: %zu idle (waiting in receive), spawned from outside, 1 worker\n", name, cfg.spawn_n);
@@ -303,6 +354,7 @@ int main(int argc, char** argv) {
     line(what, median(cold), "us/proc", "%.3f", "<= 1 us", median(cold) <= 1.0, cold);
     std::snprintf(what, sizeof what, "spawn, warm (pools recycled)");
     line(what, median(warm), "us/proc", "%.3f", "<= 1 us", median(warm) <= 1.0, warm);
+    info("spawn, warm, by a process on the worker", median(inside), "us/proc", "%.3f", inside);
     double limit = kind == Kind::fiber ? 8192 : 1024;
     line("resident memory per idle process", median(bytes), "bytes", "%.0f",
          kind == Kind::fiber ? "<= 8 KiB" : "<= 1 KiB", median(bytes) <= limit, bytes);
