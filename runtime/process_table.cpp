@@ -6,13 +6,15 @@
 
 namespace moira {
 
+// std::atomic<T*> value-initializes to nullptr (C++20), so the directory needs no init loop; and
+// only the chunks below chunk_limit_ can be allocated, so teardown walks just those. Nodes are made
+// and dropped often in the simulator (restarts, thousands of seeds): both ends stay cheap.
 ProcessTable::ProcessTable(NodeId node, std::uint32_t incarnation)
-    : node_(node), incarnation_(incarnation), chunks_(new std::atomic<Slot*>[kMaxChunks]) {
-  for (std::uint32_t i = 0; i < kMaxChunks; ++i) chunks_[i].store(nullptr, std::memory_order_relaxed);
-}
+    : node_(node), incarnation_(incarnation), chunks_(new std::atomic<Slot*>[kMaxChunks]) {}
 
 ProcessTable::~ProcessTable() {
-  for (std::uint32_t i = 0; i < kMaxChunks; ++i) delete[] chunks_[i].load(std::memory_order_relaxed);
+  std::uint32_t limit = chunk_limit_.load(std::memory_order_relaxed);
+  for (std::uint32_t i = 0; i < limit; ++i) delete[] chunks_[i].load(std::memory_order_relaxed);
 }
 
 ProcessTable::Slot* ProcessTable::slot(std::uint32_t index) const {
@@ -27,7 +29,10 @@ ProcessTable::Slot& ProcessTable::slot_or_grow(std::uint32_t index) {
   std::uint32_t chunk = index >> kChunkBits;
   if (chunk >= kMaxChunks) throw std::length_error("moira: too many processes on one node");
   std::lock_guard lock{grow_mutex_};
-  if (!chunks_[chunk].load(std::memory_order_relaxed)) chunks_[chunk].store(new Slot[kChunkSize], std::memory_order_release);
+  if (!chunks_[chunk].load(std::memory_order_relaxed)) {
+    chunks_[chunk].store(new Slot[kChunkSize], std::memory_order_release);
+    if (chunk >= chunk_limit_.load(std::memory_order_relaxed)) chunk_limit_.store(chunk + 1, std::memory_order_relaxed);
+  }
   return *slot(index);
 }
 

@@ -46,6 +46,7 @@ class ProcessTable {
   std::uint32_t incarnation_;
   std::unique_ptr<std::atomic<Slot*>[]> chunks_;
   std::mutex grow_mutex_;
+  std::atomic<std::uint32_t> chunk_limit_{0};  // every allocated chunk is below this (set under grow_mutex_)
   std::atomic<std::uint32_t> next_fresh_{0};
   std::atomic<std::uint64_t> free_head_{0};  // (tag << 32) | (index + 1); 0 = empty
   std::atomic<std::size_t> live_{0};
