@@ -6,5 +6,6 @@ list(APPEND SIM_TEST_SOURCES
   sim/replay_test.cpp
   sim/pct_test.cpp
   sim/determinism_test.cpp
+  sim/trace_test.cpp
   sim/sim_harness.cpp
 )
