@@ -148,6 +148,37 @@ SpawnResult measure_spawn(Kind kind, std::size_t n, unsigned workers) {
   return r;
 }
 
+// How long the memory of n idle fiber processes stays resident after they exit: free stacks stay
+// warm for reuse for a while, then go back to the kernel.
+struct ReturnResult {
+  double held_mib = 0;   // resident growth right after every process exited
+  double left_mib = 0;   // what is left of it once it stopped falling (pooled process objects etc.)
+  double seconds = 0;    // when it last fell
+};
+ReturnResult measure_memory_return(std::size_t n, double give_up_s) {
+  ThreadedEngine engine{ThreadedEngine::Options{.workers = 1}};
+  std::vector<Pid> pids;
+  pids.reserve(n);
+  engine.run_until_idle();
+  double rss0 = static_cast<double>(resident_bytes());
+  spawn_wave(engine, Kind::fiber, n, pids);
+  kill_wave(engine, pids);
+  auto t0 = Clock::now();
+  ReturnResult r;
+  r.held_mib = (static_cast<double>(resident_bytes()) - rss0) / (1 << 20);
+  r.left_mib = r.held_mib;
+  // Watch until it has not fallen for a while (longer than the pool's decay period).
+  while (seconds_since(t0) < give_up_s && seconds_since(t0) < r.seconds + 1.5) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    double now = (static_cast<double>(resident_bytes()) - rss0) / (1 << 20);
+    if (now < r.left_mib - 0.5) {
+      r.left_mib = now;
+      r.seconds = seconds_since(t0);
+    }
+  }
+  return r;
+}
+
 // What one first touch of a fresh page costs on this machine (fault + zeroing): the floor under a
 // cold fiber spawn, whose stack's top page is new memory.
 struct FaultResult {
@@ -358,6 +389,11 @@ int main(int argc, char** argv) {
     double limit = kind == Kind::fiber ? 8192 : 1024;
     line("resident memory per idle process", median(bytes), "bytes", "%.0f",
          kind == Kind::fiber ? "<= 8 KiB" : "<= 1 KiB", median(bytes) <= limit, bytes);
+    if (kind == Kind::fiber) {
+      auto ret = in_child<ReturnResult>([&] { return measure_memory_return(cfg.spawn_n, 5.0); });
+      std::printf("  after all %zu exit, resident growth: %.1f MiB at once, down to %.1f MiB after %.2f s\n", cfg.spawn_n,
+                  ret.held_mib, ret.left_mib, ret.seconds);
+    }
     std::printf("\n");
   }
 
