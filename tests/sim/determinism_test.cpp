@@ -78,7 +78,7 @@ std::uint64_t hash_of(std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("sim determinism: the same seed gives the same trace hash over 10,000 seeds with faults") {
+TEST_CASE("sim determinism: the same seed gives the same trace hash over 10,000 seeds with faults", "[sim]") {
   constexpr std::uint64_t kSeeds = 10'000;
   std::set<std::uint64_t> distinct;
   std::uint64_t mismatches = 0;
@@ -97,13 +97,13 @@ TEST_CASE("sim determinism: the same seed gives the same trace hash over 10,000 
   CHECK(distinct.size() > kSeeds * 9 / 10);  // the seeds really explore different runs
 }
 
-TEST_CASE("sim determinism: check_determinism passes for a faulty scenario and says so") {
+TEST_CASE("sim determinism: check_determinism passes for a faulty scenario and says so", "[sim]") {
   sim::DeterminismReport rep = sim::check_determinism(three_nodes, faulty(77), sim::Strategy::random_walk(77));
   CHECK(rep.deterministic);
   CHECK_THAT(rep.describe(), Catch::StartsWith("deterministic"));
 }
 
-TEST_CASE("sim determinism: check_determinism catches state the simulator does not control") {
+TEST_CASE("sim determinism: check_determinism catches state the simulator does not control", "[sim]") {
   // A scenario that leaks state between runs (a static counter): the two runs differ.
   auto leaky = [](sim::Simulation& s) {
     static int runs = 0;

@@ -38,7 +38,7 @@ void watcher(Process& self, Events events) {
 
 }  // namespace
 
-TEST_CASE("sim fault: killing a process from outside, with any reason") {
+TEST_CASE("sim fault: killing a process from outside, with any reason", "[sim]") {
   sim::Simulation s;
   Events events = std::make_shared<std::vector<std::string>>();
   Pid w = s.spawn(watcher, events);
@@ -50,7 +50,7 @@ TEST_CASE("sim fault: killing a process from outside, with any reason") {
   CHECK(*events == std::vector<std::string>{"exit chaos monkey", "down chaos monkey"});
 }
 
-TEST_CASE("sim fault: crashing a node unwinds its processes and tells remote links and monitors noconnection") {
+TEST_CASE("sim fault: crashing a node unwinds its processes and tells remote links and monitors noconnection", "[sim]") {
   sim::Simulation s{{.seed = 9}};
   NodeId b = s.add_node("b");
   auto unwound = std::make_shared<int>(0);
@@ -88,7 +88,7 @@ TEST_CASE("sim fault: crashing a node unwinds its processes and tells remote lin
   CHECK(r.outcome == sim::Outcome::deadlocked);  // the watcher waits on
 }
 
-TEST_CASE("sim fault: a restarted node boots again with a new incarnation; old pids never reach it") {
+TEST_CASE("sim fault: a restarted node boots again with a new incarnation; old pids never reach it", "[sim]") {
   sim::Simulation s;
   auto boots = std::make_shared<int>(0);
   NodeId b = s.add_node("b", [boots](Process& self) {
@@ -117,7 +117,7 @@ TEST_CASE("sim fault: a restarted node boots again with a new incarnation; old p
   CHECK(*events == std::vector<std::string>{"noproc"});
 }
 
-TEST_CASE("sim fault: a scripted plan acts at its virtual times, and is traced") {
+TEST_CASE("sim fault: a scripted plan acts at its virtual times, and is traced", "[sim]") {
   sim::Options o;
   o.keep_trace = true;
   o.plan = {{2s, sim::Fault::crash(1)}, {5s, sim::Fault::restart(1)}};
@@ -136,7 +136,7 @@ TEST_CASE("sim fault: a scripted plan acts at its virtual times, and is traced")
   CHECK(faults == std::vector<std::string>{"2000 crash node 1", "5000 restart node 1"});
 }
 
-TEST_CASE("sim fault: a kill planned by name") {
+TEST_CASE("sim fault: a kill planned by name", "[sim]") {
   sim::Options o;
   o.plan = {{1s, sim::Fault::kill_named(0, "target", Reason{"planned"})}};
   sim::Simulation s{o};
@@ -151,7 +151,7 @@ TEST_CASE("sim fault: a kill planned by name") {
   CHECK(*events == std::vector<std::string>{"exit planned", "down planned"});
 }
 
-TEST_CASE("sim fault: rates inject faults, recorded, and the run still ends") {
+TEST_CASE("sim fault: rates inject faults, recorded, and the run still ends", "[sim]") {
   sim::Options o;
   o.seed = 11;
   o.keep_trace = true;
@@ -177,7 +177,7 @@ TEST_CASE("sim fault: rates inject faults, recorded, and the run still ends") {
   CHECK(faults > 3);
 }
 
-TEST_CASE("sim fault: swarm mode draws fault settings from the seed") {
+TEST_CASE("sim fault: swarm mode draws fault settings from the seed", "[sim]") {
   std::set<std::string> settings;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     sim::Options o;

@@ -42,7 +42,7 @@ bool in_order_per_sender(const std::vector<Num>& got) {
 
 }  // namespace
 
-TEST_CASE("sim net: a message between nodes takes a latency from [min, max]") {
+TEST_CASE("sim net: a message between nodes takes a latency from [min, max]", "[sim]") {
   std::set<std::int64_t> seen;
   for (std::uint64_t seed = 1; seed <= 30; ++seed) {
     sim::Simulation s{{.seed = seed, .latency_min = 3ms, .latency_max = 9ms, .latency_steps = 7}};
@@ -61,7 +61,7 @@ TEST_CASE("sim net: a message between nodes takes a latency from [min, max]") {
   CHECK(seen.size() > 3);  // the latency really is chosen
 }
 
-TEST_CASE("sim net: messages from one process to another arrive in order, on any seed, relaxed or not") {
+TEST_CASE("sim net: messages from one process to another arrive in order, on any seed, relaxed or not", "[sim]") {
   for (bool relaxed : {false, true}) {
     for (std::uint64_t seed = 1; seed <= 50; ++seed) {
       sim::Simulation s{{.seed = seed, .relaxed_delivery = relaxed, .latency_min = 1ms, .latency_max = 50ms}};
@@ -90,7 +90,7 @@ TEST_CASE("sim net: messages from one process to another arrive in order, on any
 
 // A sends m1 to C, then tells B to send m2 to C: causally m1 comes first, but Erlang does not
 // promise it. Relaxed delivery must find runs where m2 wins; direct local delivery never does.
-TEST_CASE("sim net: relaxed delivery breaks causal order that direct delivery keeps") {
+TEST_CASE("sim net: relaxed delivery breaks causal order that direct delivery keeps", "[sim]") {
   auto m2_first = [](bool relaxed, std::uint64_t seed) {
     sim::Simulation s{{.seed = seed, .relaxed_delivery = relaxed}};
     auto order = std::make_shared<std::vector<int>>();
@@ -120,7 +120,7 @@ TEST_CASE("sim net: relaxed delivery breaks causal order that direct delivery ke
   WARN("causal order broken in " << relaxed << " of 200 relaxed runs");
 }
 
-TEST_CASE("sim net: a receive timeout races a remote message, both ways across seeds") {
+TEST_CASE("sim net: a receive timeout races a remote message, both ways across seeds", "[sim]") {
   int timed_out = 0;
   int arrived = 0;
   for (std::uint64_t seed = 1; seed <= 100; ++seed) {
@@ -138,7 +138,7 @@ TEST_CASE("sim net: a receive timeout races a remote message, both ways across s
   CHECK(timed_out + arrived == 100);
 }
 
-TEST_CASE("sim net: a partition cuts links and monitors with noconnection, drops messages; heal restores") {
+TEST_CASE("sim net: a partition cuts links and monitors with noconnection, drops messages; heal restores", "[sim]") {
   sim::Simulation s{{.seed = 3}};
   NodeId b = s.add_node("b");
   auto events = std::make_shared<std::vector<std::string>>();
@@ -173,7 +173,7 @@ TEST_CASE("sim net: a partition cuts links and monitors with noconnection, drops
                                             "b num 1", "b num 2"});
 }
 
-TEST_CASE("sim net: a one-way partition blocks one direction only") {
+TEST_CASE("sim net: a one-way partition blocks one direction only", "[sim]") {
   sim::Simulation s;
   NodeId b = s.add_node("b");
   auto got = std::make_shared<std::vector<std::string>>();
@@ -190,7 +190,7 @@ TEST_CASE("sim net: a one-way partition blocks one direction only") {
   CHECK(*got == std::vector<std::string>{"a got 2"});
 }
 
-TEST_CASE("sim net: a lossy link loses messages, never signals; a delayed link is slower") {
+TEST_CASE("sim net: a lossy link loses messages, never signals; a delayed link is slower", "[sim]") {
   sim::Options o;
   o.latency_min = o.latency_max = 1ms;
   o.plan = {{0ms, sim::Fault::drop(0, 1, 1.0)}, {0ms, sim::Fault::delay_link(1, 0, 100ms)}};
@@ -212,7 +212,7 @@ TEST_CASE("sim net: a lossy link loses messages, never signals; a delayed link i
   CHECK(*got == std::vector<std::string>{"b got nothing", "a down bye at 1101ms"});
 }
 
-TEST_CASE("sim net: a node's clock can be skewed") {
+TEST_CASE("sim net: a node's clock can be skewed", "[sim]") {
   sim::Simulation s;
   NodeId b = s.add_node("b");
   s.inject(sim::Fault::skew(b, 5s, 100'000));  // 5 s ahead, running 10% fast

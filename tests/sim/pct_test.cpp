@@ -63,7 +63,7 @@ int failures(const sim::Strategy& base, int runs) {
 
 }  // namespace
 
-TEST_CASE("sim pct: finds a depth-2 ordering bug much more often than the random walk") {
+TEST_CASE("sim pct: finds a depth-2 ordering bug much more often than the random walk", "[sim]") {
   // k for PCT: the steps of one calm run.
   SplitBatch calm;
   sim::Simulation s{{}, std::make_unique<sim::VectorSource>(std::vector<std::uint64_t>{})};

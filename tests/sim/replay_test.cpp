@@ -95,7 +95,7 @@ std::string error_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("sim replay: a saved decision log reproduces a failing run exactly") {
+TEST_CASE("sim replay: a saved decision log reproduces a failing run exactly", "[sim]") {
   std::uint64_t seed = 0;
   sim::DecisionLog log = failing_log(&seed);
   REQUIRE(log.decisions.size() > 0);
@@ -133,7 +133,7 @@ TEST_CASE("sim replay: a saved decision log reproduces a failing run exactly") {
   FAIL("no seed in 1..999 avoids the lost update");
 }
 
-TEST_CASE("sim replay: a corrupted log is refused with the line and what was wrong") {
+TEST_CASE("sim replay: a corrupted log is refused with the line and what was wrong", "[sim]") {
   sim::DecisionLog log = failing_log();
   const std::string text = to_text(log);
   REQUIRE(log.decisions.size() >= 2);
@@ -160,7 +160,7 @@ TEST_CASE("sim replay: a corrupted log is refused with the line and what was wro
   CHECK_THROWS_WITH(sim::DecisionLog::load("/nonexistent/dir/x.log"), Catch::Contains("cannot open for reading"));
 }
 
-TEST_CASE("sim replay: a log for another scenario or other options is refused, naming the difference") {
+TEST_CASE("sim replay: a log for another scenario or other options is refused, naming the difference", "[sim]") {
   sim::DecisionLog log = failing_log();
   LostUpdate scenario;
   CHECK_THROWS_WITH(sim::replay(log, scenario, {}, "bank-v2"),
@@ -170,7 +170,7 @@ TEST_CASE("sim replay: a log for another scenario or other options is refused, n
   CHECK_THROWS_WITH(sim::replay(log, scenario, other, "lost-update"), Catch::Contains("options fingerprint"));
 }
 
-TEST_CASE("sim replay: replaying changed code reports the first step where it diverged") {
+TEST_CASE("sim replay: replaying changed code reports the first step where it diverged", "[sim]") {
   sim::DecisionLog log = failing_log();
   LostUpdate changed;
   changed.extra_send = true;
@@ -182,7 +182,7 @@ TEST_CASE("sim replay: replaying changed code reports the first step where it di
   CHECK(r.result.divergence->step <= log.decisions.back().step + 10);
 }
 
-TEST_CASE("sim replay: a vector source drives the schedule, and zeros give the calm run") {
+TEST_CASE("sim replay: a vector source drives the schedule, and zeros give the calm run", "[sim]") {
   auto run = [](std::vector<std::uint64_t> choices) {
     LostUpdate scenario;
     sim::Simulation s{{}, std::make_unique<sim::VectorSource>(std::move(choices))};

@@ -33,7 +33,7 @@ void pinger(Process& self, Pid to, int rounds, std::shared_ptr<int> got) {
 
 }  // namespace
 
-TEST_CASE("sim: ping pong runs to the end, and the ponger is left waiting") {
+TEST_CASE("sim: ping pong runs to the end, and the ponger is left waiting", "[sim]") {
   sim::Simulation s{{.seed = 7}};
   auto got = std::make_shared<int>(0);
   Pid p = s.spawn(ponger);
@@ -48,7 +48,7 @@ TEST_CASE("sim: ping pong runs to the end, and the ponger is left waiting") {
   CHECK(r.decisions > 0);
 }
 
-TEST_CASE("sim: a run with no process left is completed") {
+TEST_CASE("sim: a run with no process left is completed", "[sim]") {
   sim::Simulation s;
   auto done = std::make_shared<bool>(false);
   s.spawn([done](Process& self) {
@@ -62,7 +62,7 @@ TEST_CASE("sim: a run with no process left is completed") {
   CHECK(r.blocked.empty());
 }
 
-TEST_CASE("sim: the same seed gives the same trace hash; another seed another schedule") {
+TEST_CASE("sim: the same seed gives the same trace hash; another seed another schedule", "[sim]") {
   auto run = [](std::uint64_t seed) {
     sim::Simulation s{{.seed = seed}};
     auto got = std::make_shared<int>(0);
@@ -77,7 +77,7 @@ TEST_CASE("sim: the same seed gives the same trace hash; another seed another sc
   CHECK(run(1) != run(2));
 }
 
-TEST_CASE("sim: time is virtual: sleeps and timeouts jump the clock") {
+TEST_CASE("sim: time is virtual: sleeps and timeouts jump the clock", "[sim]") {
   sim::Simulation s;
   auto seen = std::make_shared<std::vector<std::int64_t>>();
   s.spawn([seen](Process& self) {
@@ -92,7 +92,7 @@ TEST_CASE("sim: time is virtual: sleeps and timeouts jump the clock") {
   CHECK(r.virtual_time == 5250ms);
 }
 
-TEST_CASE("sim: a process blocked forever is reported with its mailbox") {
+TEST_CASE("sim: a process blocked forever is reported with its mailbox", "[sim]") {
   sim::Simulation s;
   Pid waiter = s.spawn([](Process& self) { self.receive<Pong>(); });
   s.send(waiter, Ping{{}, 1});
@@ -105,7 +105,7 @@ TEST_CASE("sim: a process blocked forever is reported with its mailbox") {
   CHECK_THAT(r.describe(), Catch::Contains("2 message(s) in its mailbox"));
 }
 
-TEST_CASE("sim: bounds end a run that would not end") {
+TEST_CASE("sim: bounds end a run that would not end", "[sim]") {
   SECTION("max_steps") {
     sim::Simulation s{{.max_steps = 10'000}};
     s.spawn([](Process& self) {
@@ -132,7 +132,7 @@ TEST_CASE("sim: bounds end a run that would not end") {
   }
 }
 
-TEST_CASE("sim: random() comes from the seed and is recorded") {
+TEST_CASE("sim: random() comes from the seed and is recorded", "[sim]") {
   auto draw = [](std::uint64_t seed) {
     sim::Simulation s{{.seed = seed}};
     auto out = std::make_shared<std::vector<std::uint64_t>>();
@@ -148,7 +148,7 @@ TEST_CASE("sim: random() comes from the seed and is recorded") {
   CHECK(draw(5) != draw(6));
 }
 
-TEST_CASE("sim: links and exit signals follow Erlang's rules") {
+TEST_CASE("sim: links and exit signals follow Erlang's rules", "[sim]") {
   sim::Simulation s;
   auto got = std::make_shared<std::vector<std::string>>();
   s.spawn([got](Process& self) {

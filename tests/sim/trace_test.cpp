@@ -19,7 +19,7 @@ struct Hello {
 };
 }  // namespace
 
-TEST_CASE("sim trace: events carry step and virtual time, and print as text and JSON lines") {
+TEST_CASE("sim trace: events carry step and virtual time, and print as text and JSON lines", "[sim]") {
   sim::Options o;
   o.keep_trace = true;
   o.seed = 4;
@@ -81,7 +81,7 @@ TEST_CASE("sim trace: events carry step and virtual time, and print as text and 
   CHECK_THAT(json.str(), Catch::Contains(R"("kind":"exit","a":"<0.1.1>","b":"<none>","x":0,"y":0,"text":"normal")"));
 }
 
-TEST_CASE("sim trace: the hash changes when anything in the run changes") {
+TEST_CASE("sim trace: the hash changes when anything in the run changes", "[sim]") {
   auto hash = [](int messages) {
     sim::Simulation s{{.seed = 1}};
     s.spawn([messages](Process& self) {
@@ -93,7 +93,7 @@ TEST_CASE("sim trace: the hash changes when anything in the run changes") {
   CHECK(hash(3) != hash(4));
 }
 
-TEST_CASE("sim: two processes waiting for each other are reported as a deadlock") {
+TEST_CASE("sim: two processes waiting for each other are reported as a deadlock", "[sim]") {
   sim::Simulation s;
   auto a_pid = std::make_shared<Pid>();
   Pid b = s.spawn([a_pid](Process& self) {
@@ -114,7 +114,7 @@ TEST_CASE("sim: two processes waiting for each other are reported as a deadlock"
   CHECK(r.blocked[1].mailbox_length == 1);
 }
 
-TEST_CASE("sim fault: a fault injected from inside a process acts once that process is off the CPU") {
+TEST_CASE("sim fault: a fault injected from inside a process acts once that process is off the CPU", "[sim]") {
   sim::Simulation s;
   NodeId b = s.add_node("b");
   auto seen = std::make_shared<std::vector<std::string>>();
@@ -130,7 +130,7 @@ TEST_CASE("sim fault: a fault injected from inside a process acts once that proc
   CHECK_FALSE(s.node_up(b));
 }
 
-TEST_CASE("sim net: a spawn_link across a partition is cut at once") {
+TEST_CASE("sim net: a spawn_link across a partition is cut at once", "[sim]") {
   sim::Options o;
   o.keep_trace = true;
   sim::Simulation s{o};
