@@ -33,7 +33,6 @@ class SimHarness final : public Harness {
   sim::Simulation sim_;
 };
 
-template <class... A>
 HarnessFactory factory(std::string name, sim::Strategy strategy, sim::Options options = {}) {
   return {name, [name, strategy, options] { return std::make_unique<SimHarness>(name, options, strategy); }};
 }
