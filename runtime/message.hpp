@@ -1,7 +1,10 @@
 #pragma once
 // Messages and the items a mailbox holds. A message is a value: any copyable or movable type
 // that is not a pointer or reference, moved into the receiver's mailbox on send.
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <type_traits>
 #include <typeinfo>
@@ -9,6 +12,14 @@
 
 #include "runtime/pid.hpp"
 #include "runtime/reason.hpp"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ITEM_CACHE_OFF 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define ITEM_CACHE_OFF 1
+#endif
+#endif
 
 namespace moira {
 
@@ -44,11 +55,95 @@ enum class ItemKind : std::uint8_t {
   info_request,  // `from` asks for our ProcessInfo, to be answered with `ref`
 };
 
+// Per-thread free lists for mailbox items (every send allocates one, the receiver frees it): a
+// small item is recycled by the thread that freed it, without malloc. Up to kKeep blocks per size
+// class per thread; the rest go back to the global heap. Off under sanitizers, so ASan still sees
+// every use after free.
+class ItemCache {
+ public:
+  static constexpr std::size_t kGrain = 16;
+  static constexpr std::size_t kClasses = 8;  // items up to 128 bytes
+  static constexpr std::uint32_t kKeep = 256;
+
+  static void* allocate(std::size_t n) {
+#if !ITEM_CACHE_OFF
+    if (n <= kGrain * kClasses) {
+      std::size_t c = (n - 1) / kGrain;
+      Lists& l = lists();
+      if (Block* b = l.head[c]) {
+        l.head[c] = b->next;
+        --l.count[c];
+        return b;
+      }
+      return ::operator new((c + 1) * kGrain);
+    }
+#endif
+    return ::operator new(n);
+  }
+  static void deallocate(void* p, std::size_t n) noexcept {
+#if !ITEM_CACHE_OFF
+    if (n <= kGrain * kClasses) {
+      std::size_t c = (n - 1) / kGrain;
+      Lists& l = lists();
+      if (l.alive && l.count[c] < kKeep) {
+        auto* b = static_cast<Block*>(p);
+        b->next = l.head[c];
+        l.head[c] = b;
+        ++l.count[c];
+        return;
+      }
+    }
+#endif
+    ::operator delete(p);
+  }
+
+ private:
+  struct Block {
+    Block* next;
+  };
+  struct Lists {  // trivially destructible, so usable until the very end of its thread
+    Block* head[kClasses];
+    std::uint32_t count[kClasses];
+    bool alive;
+  };
+  struct Drain {  // gives the blocks back when the thread ends; later frees bypass the cache
+    Lists* lists;
+    ~Drain() {
+      lists->alive = false;
+      for (std::size_t c = 0; c < kClasses; ++c) {
+        while (Block* b = lists->head[c]) {
+          lists->head[c] = b->next;
+          ::operator delete(b);
+        }
+        lists->count[c] = 0;
+      }
+    }
+  };
+  // noinline: fibers may move between threads; a caller must never keep another thread's lists.
+  __attribute__((noinline)) static Lists& lists() {
+    static thread_local Lists l{};
+    static thread_local bool registered = false;
+    if (!registered) {
+      registered = true;
+      l.alive = true;
+      static thread_local Drain drain{&l};
+      (void)drain;
+    }
+    return l;
+  }
+};
+
 struct Item {
   explicit Item(ItemKind k) : kind(k) {}
   virtual ~Item() = default;
   Item(const Item&) = delete;
   Item& operator=(const Item&) = delete;
+
+  static void* operator new(std::size_t n) { return ItemCache::allocate(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { ItemCache::deallocate(p, n); }
+  // Over-aligned message types bypass the cache.
+  static void* operator new(std::size_t n, std::align_val_t a) { return ::operator new(n, a); }
+  static void operator delete(void* p, std::size_t n, std::align_val_t a) noexcept { ::operator delete(p, n, a); }
 
   Item* next = nullptr;
   Pid from;
