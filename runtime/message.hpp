@@ -14,10 +14,10 @@
 #include "runtime/reason.hpp"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define ITEM_CACHE_OFF 1
+#define MOIRA_ITEM_CACHE_OFF 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define ITEM_CACHE_OFF 1
+#define MOIRA_ITEM_CACHE_OFF 1
 #endif
 #endif
 
@@ -66,7 +66,7 @@ class ItemCache {
   static constexpr std::uint32_t kKeep = 256;
 
   static void* allocate(std::size_t n) {
-#if !ITEM_CACHE_OFF
+#if !MOIRA_ITEM_CACHE_OFF
     if (n <= kGrain * kClasses) {
       std::size_t c = (n - 1) / kGrain;
       Lists& l = lists();
@@ -81,7 +81,7 @@ class ItemCache {
     return ::operator new(n);
   }
   static void deallocate(void* p, std::size_t n) noexcept {
-#if !ITEM_CACHE_OFF
+#if !MOIRA_ITEM_CACHE_OFF
     if (n <= kGrain * kClasses) {
       std::size_t c = (n - 1) / kGrain;
       Lists& l = lists();
