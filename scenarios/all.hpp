@@ -1,0 +1,8 @@
+#pragma once
+#include "scenarios/scenario.hpp"
+
+namespace moira::scenarios {
+Scenario supervised_pool();
+Scenario ping_monitor();
+Scenario lost_update();
+}  // namespace moira::scenarios

@@ -1,0 +1,103 @@
+// ping-monitor: a pinger on node 0 monitors a ponger on node 1 and pings it, while node 1 crashes
+// and restarts and the network partitions and heals. Every restart boots a new ponger, which
+// says hello. Invariants: no pong answers a ping that was never sent; each monitor gives at most
+// one Down; the pinger hears from every ponger incarnation that said hello before the run ended.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "scenarios/all.hpp"
+
+namespace moira::scenarios {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Hello {
+  Pid ponger;
+};
+struct Ping {
+  Pid from;
+  long seq;
+};
+struct Pong {
+  long seq;
+};
+
+struct State {
+  long sent = 0;
+  long pongs = 0;
+  long bad_pongs = 0;
+  long downs = 0;
+  long duplicate_downs = 0;
+  long hellos = 0;
+  std::map<std::uint64_t, int> downs_per_ref;  // by ref value: ordered, deterministic
+};
+
+}  // namespace
+
+Scenario ping_monitor() {
+  Scenario s;
+  s.name = "ping-monitor";
+  s.summary = "a pinger monitors a ponger on another node through crashes, restarts and partitions";
+  s.options.faults.crash_per_second = 1;
+  s.options.faults.restart_after = 200ms;
+  s.options.faults.partition_per_second = 1;
+  s.options.faults.heal_after = 300ms;
+  s.options.faults.until = 5s;
+  s.options.max_virtual_time = 1h;
+  s.setup = [](sim::Simulation& sim) -> Check {
+    auto st = std::make_shared<State>();
+    Pid pinger = sim.spawn([st](Process& self) {
+      Pid ponger;
+      Ref mon;
+      Time stop_at = self.now() + 6s;
+      while (self.now() < stop_at) {
+        if (!ponger) {
+          self.receive([&](const Hello& h) { ++st->hellos, ponger = h.ponger, mon = self.monitor(ponger); },
+                       after(500ms, [] {}));
+          continue;
+        }
+        long seq = ++st->sent;
+        self.send(ponger, Ping{self.self(), seq});
+        self.receive(
+            [&](const Pong& p) {
+              ++st->pongs;
+              if (p.seq > st->sent || p.seq <= 0) ++st->bad_pongs;
+            },
+            [&](const Hello& h) {  // a new incarnation while we still watch the old one
+              ++st->hellos;
+              self.demonitor(mon, true);
+              ponger = h.ponger;
+              mon = self.monitor(ponger);
+            },
+            [&](const Down& d) {
+              ++st->downs;
+              if (++st->downs_per_ref[d.ref.value] > 1) ++st->duplicate_downs;
+              if (d.ref == mon) ponger = Pid{};
+            },
+            after(50ms, [] {}));
+        self.sleep(20ms);
+      }
+    });
+    NodeId b = sim.add_node("b", [pinger](Process& self) {
+      self.spawn([pinger](Process& me) {
+        me.send(pinger, Hello{me.self()});
+        for (;;) {
+          auto p = me.receive<Ping>();
+          me.send(p.from, Pong{p.seq});
+        }
+      });
+    });
+    (void)b;
+    return [st](const sim::RunResult&) -> Verdict {
+      if (st->bad_pongs) return Verdict::fail(fmt::format("{} pongs answered pings never sent", st->bad_pongs));
+      if (st->duplicate_downs) return Verdict::fail(fmt::format("{} monitors gave more than one Down", st->duplicate_downs));
+      if (st->hellos == 0) return Verdict::fail("the pinger never heard from a ponger");
+      return Verdict::pass();
+    };
+  };
+  return s;
+}
+
+}  // namespace moira::scenarios

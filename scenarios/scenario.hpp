@@ -1,0 +1,61 @@
+#pragma once
+// Fault-injection scenarios that run by name: each builds a world in a fresh Simulation (nodes,
+// processes, fault settings) and says, after the run, whether the invariants it promises held.
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/runner.hpp"
+#include "sim/simulation.hpp"
+
+namespace moira::scenarios {
+
+// What the invariants said about one run.
+struct Verdict {
+  bool ok = true;
+  std::string why;  // when not ok: which invariant broke, with the figures
+  static Verdict pass() { return {}; }
+  static Verdict fail(std::string why) { return {false, std::move(why)}; }
+};
+
+// The scenario's own view of a run: built by setup, read by check after the run.
+using Check = std::function<Verdict(const sim::RunResult&)>;
+
+struct Scenario {
+  std::string name;
+  std::string summary;
+  // A deliberately seeded bug: sweeps are expected to find seeds that break it.
+  bool seeded_bug = false;
+  sim::Options options;  // the scenario's settings; the seed is set per run
+  // Builds the world; returns the check. Called once per run, on a fresh Simulation.
+  std::function<Check(sim::Simulation&)> setup;
+};
+
+const std::vector<Scenario>& all();
+const Scenario* find(std::string_view name);
+std::string names();  // "a, b, c" for error messages
+
+struct Outcome {
+  sim::RunResult result;
+  Verdict verdict;
+  bool failed() const { return !verdict.ok || result.outcome == sim::Outcome::bound_exceeded ||
+                               result.outcome == sim::Outcome::diverged; }
+  std::string why() const;
+};
+
+// Runs one seed of a scenario under a strategy; `keep` keeps the trace and decision log.
+struct RunArtifacts {
+  Outcome outcome;
+  sim::DecisionLog log;
+  std::string trace_text;
+  std::string trace_json;
+};
+RunArtifacts run(const Scenario& s, const sim::Strategy& strategy, bool keep);
+
+// The setup step alone, as the simulator's runner wants it (for replay); the check is kept in
+// `*check` so the caller can judge the replayed run too.
+sim::Scenario as_sim_scenario(const Scenario& s, std::shared_ptr<Check> check);
+
+}  // namespace moira::scenarios
