@@ -80,7 +80,7 @@ class ItemCache {
 #endif
     return ::operator new(n);
   }
-  static void deallocate(void* p, std::size_t n) noexcept {
+  static void deallocate(void* p, [[maybe_unused]] std::size_t n) noexcept {
 #if !MOIRA_ITEM_CACHE_OFF
     if (n <= kGrain * kClasses) {
       std::size_t c = (n - 1) / kGrain;
