@@ -31,6 +31,9 @@ struct ChoiceContext {
   std::uint64_t current = 0;  // key of the running process (preempt) or the one that ran last; 0: none
   std::size_t events = 0;
   std::span<const std::uint64_t> runnable;  // stable per-process keys (1, 2, ... in spawn order)
+  // schedule: `current` gave up the CPU itself (Process::yield), not because it was preempted or
+  // blocked — a priority-based strategy must let others run, or a busy-polling process spins.
+  bool current_yielded = false;
 };
 
 // Where a replay stopped matching its log.

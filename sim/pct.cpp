@@ -40,6 +40,13 @@ std::uint64_t Pct::schedule(std::uint64_t n, const ChoiceContext& ctx) {
     }
     ++next_change_;
   }
+  // A process that yields by itself is waiting for someone else: drop it to the lowest of the
+  // initial priorities (still above those lowered at change points), or it would run again at
+  // once and a busy-polling loop would never end.
+  if (ctx.kind == DecisionKind::schedule && ctx.current_yielded && ctx.current != 0) {
+    priority(ctx.current);
+    priorities_[ctx.current] = depth_;
+  }
   if (n < 2) return 0;
   const bool preempt = ctx.kind == DecisionKind::preempt;
   if (!preempt && ctx.events > 0) return 0;  // nothing is running: let the oldest due event happen

@@ -220,6 +220,7 @@ RunResult Simulation::run() {
       ChoiceContext ctx;
       ctx.kind = DecisionKind::schedule;
       ctx.current = last_ran_;
+      ctx.current_yielded = last_yielded_;
       ctx.events = events;
       ctx.runnable = runnable_.keys();
       choice = decide(n, ctx);
@@ -283,6 +284,8 @@ void Simulation::run_process(Process* p) {
   moira::detail::SliceEnd end = p->run_slice();
   current_ = nullptr;
   last_ran_ = key_of(*p);
+  // A yield the simulator did not ask for (a preemption sets yield_asked_) is the process's own.
+  last_yielded_ = end == moira::detail::SliceEnd::yielded && !yield_asked_;
   switch (end) {
     case moira::detail::SliceEnd::exited:
       retire(p);

@@ -249,6 +249,7 @@ class Simulation final : public Engine {
   Process* current_ = nullptr;
   bool yield_asked_ = false;
   std::uint64_t last_ran_ = 0;
+  bool last_yielded_ = false;  // the last slice ended in the process's own yield()
   Mode mode_ = Mode::normal;
   NodeId crashing_ = kNoNode;
   bool settings_drawn_ = false;

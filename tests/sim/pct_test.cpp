@@ -80,3 +80,22 @@ TEST_CASE("sim pct: finds a depth-2 ordering bug much more often than the random
   CHECK(pct >= 50);
   CHECK(pct >= 4 * std::max(random, 1));
 }
+
+TEST_CASE("sim pct: a process busy-polling with yield() lets the others run", "[sim]") {
+  // The poller may well get the higher priority; without yield lowering it, PCT would run it
+  // again at every step until max_steps.
+  int bounded = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    sim::Options o;
+    o.max_steps = 200'000;
+    sim::Simulation s{o, sim::Strategy::pct(seed, 2, 100'000'000).make()};  // change points far away
+    auto flag = std::make_shared<bool>(false);
+    s.spawn([flag](Process& self) {
+      while (!*flag) self.yield();
+    });
+    s.spawn([flag](Process&) { *flag = true; });
+    auto r = s.run();
+    if (r.outcome != sim::Outcome::completed) ++bounded;
+  }
+  CHECK(bounded == 0);
+}
