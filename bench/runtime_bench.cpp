@@ -167,8 +167,9 @@ ReturnResult measure_memory_return(std::size_t n, double give_up_s) {
   ReturnResult r;
   r.held_mib = (static_cast<double>(resident_bytes()) - rss0) / (1 << 20);
   r.left_mib = r.held_mib;
-  // Watch until it has not fallen for a while (longer than the pool's decay period).
-  while (seconds_since(t0) < give_up_s && seconds_since(t0) < r.seconds + 1.5) {
+  // Watch until it has not fallen for a while: the scavenger's first 1 s period may have begun
+  // mid-burst, so the bulk can come back only at the end of its second period.
+  while (seconds_since(t0) < give_up_s && seconds_since(t0) < r.seconds + 2.5) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     double now = (static_cast<double>(resident_bytes()) - rss0) / (1 << 20);
     if (now < r.left_mib - 0.5) {
