@@ -1,7 +1,7 @@
 // supervised-pool: a one_for_one supervisor keeps three Server workers; a client calls them by
-// name, round-robin, while random processes are killed (the client and the supervisor too).
-// Invariants: every answer is right; every call returned (an answer or an error, never a hang),
-// unless the client itself was killed in the middle of one; the run ends.
+// name, round-robin, while a chaos monkey kills workers at seeded random moments. Invariants:
+// every answer is right; every call returns (an answer or an error, never a hang); all 300 calls
+// are made; at the end all three workers are running again; the run ends.
 #include <fmt/format.h>
 
 #include <variant>
@@ -29,6 +29,8 @@ struct State {
   int calls_returned = 0;
   int wrong_answers = 0;
   int errors = 0;
+  int kills = 0;
+  std::size_t active_at_end = 0;
   bool in_call = false;
   bool client_killed = false;
   std::string first_wrong;
@@ -47,9 +49,6 @@ Scenario supervised_pool() {
   Scenario s;
   s.name = "supervised-pool";
   s.summary = "a supervisor keeps 3 Server workers alive under random kills; a client calls them by name";
-  s.options.faults.kill_per_second = 4;
-  s.options.faults.tick = 10ms;
-  s.options.faults.until = 2s;
   s.options.max_virtual_time = 1h;
   s.setup = [](sim::Simulation& sim) -> Check {
     auto st = std::make_shared<State>();
@@ -66,11 +65,22 @@ Scenario supervised_pool() {
       auto sup = start_supervisor(self, spec);
       if (!sup) return;
       st->supervisor = sup.value();
+      // The chaos monkey: kills a random worker every 20..100 ms of virtual time, 15 times.
+      Pid monkey = self.spawn([st](Process& me) {
+        for (int i = 0; i < 15; ++i) {
+          me.sleep(std::chrono::milliseconds{20 + static_cast<long>(me.random() % 81)});
+          if (auto victim = me.whereis(fmt::format("worker-{}", me.random() % 3))) {
+            me.exit(*victim, Reason::kill());
+            ++st->kills;
+          }
+        }
+      });
+      (void)monkey;
       for (long n = 1; n <= 300; ++n) {
         auto pid = self.whereis(fmt::format("worker-{}", n % 3));
-        if (!pid) {
-          self.sleep(1ms);  // being restarted, or the supervisor is gone
-          continue;
+        while (!pid) {  // being restarted
+          self.sleep(1ms);
+          pid = self.whereis(fmt::format("worker-{}", n % 3));
         }
         ++st->calls_made;
         st->in_call = true;
@@ -84,14 +94,19 @@ Scenario supervised_pool() {
         }
         self.sleep(5ms);
       }
+      self.sleep(200ms);  // the monkey is done by now; the last restart too
+      st->active_at_end = count_children(self, st->supervisor).active;
       self.exit(st->supervisor, Reason::shutdown());
       note.finished = true;
     });
     return [st](const sim::RunResult&) -> Verdict {
       if (st->wrong_answers) return Verdict::fail(fmt::format("{} wrong answers, first: {}", st->wrong_answers, st->first_wrong));
-      int interrupted = st->client_killed && st->in_call ? 1 : 0;
-      if (st->calls_returned + interrupted != st->calls_made)
+      if (st->client_killed) return Verdict::fail("the client was killed");
+      if (st->calls_returned != st->calls_made)
         return Verdict::fail(fmt::format("{} calls made, {} returned", st->calls_made, st->calls_returned));
+      if (st->calls_made != 300) return Verdict::fail(fmt::format("only {} of 300 calls made", st->calls_made));
+      if (st->active_at_end != 3)
+        return Verdict::fail(fmt::format("{} of 3 workers running at the end (after {} kills)", st->active_at_end, st->kills));
       return Verdict::pass();
     };
   };
