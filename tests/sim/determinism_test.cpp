@@ -7,66 +7,16 @@
 #include <vector>
 
 #include "sim/sim.hpp"
+#include "tests/sim/three_nodes.hpp"
 
 using namespace moira;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct Req {
-  Pid from;
-  int n;
-};
-struct Rep {
-  int n;
-};
+using test::three_nodes;
 
-// Two server nodes; a client on node 0 calls each with monitors and timeouts, while rates kill
-// processes, crash and restart nodes, partition them and drop messages.
-void three_nodes(sim::Simulation& s) {
-  for (int n = 1; n <= 2; ++n) {
-    s.add_node(fmt::format("server{}", n), [](Process& self) {
-      self.register_name("svc");
-      for (;;) {
-        self.receive([&](const Req& r) {
-          if (self.random() % 4 == 0) self.sleep(3ms);
-          self.send(r.from, Rep{r.n});
-        });
-      }
-    });
-  }
-  s.spawn([](Process& self) {
-    self.trap_exit(true);
-    for (int i = 0; i < 6; ++i) {
-      NodeId node = 1 + static_cast<NodeId>(i % 2);
-      auto svc = self.engine().whereis("svc", node);
-      if (!svc) {
-        self.sleep(5ms);
-        continue;
-      }
-      Ref mon = self.monitor(*svc);
-      self.send(*svc, Req{self.self(), i});
-      self.receive([&](const Rep&) {}, [&](const Down&) {}, after(20ms, [] {}));
-      self.demonitor(mon, true);
-    }
-  });
-}
-
-sim::Options faulty(std::uint64_t seed) {
-  sim::Options o;
-  o.seed = seed;
-  o.keep_decisions = false;
-  o.faults.kill_per_second = 2;
-  o.faults.crash_per_second = 2;
-  o.faults.restart_after = 20ms;
-  o.faults.partition_per_second = 2;
-  o.faults.heal_after = 30ms;
-  o.faults.drop_probability = 0.05;
-  o.faults.tick = 5ms;
-  o.faults.until = 200ms;
-  o.relaxed_delivery = seed % 2 == 0;
-  return o;
-}
+sim::Options faulty(std::uint64_t seed) { return test::three_nodes_faults(seed); }
 
 std::uint64_t hash_of(std::uint64_t seed) {
   sim::Simulation s{faulty(seed)};
