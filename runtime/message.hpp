@@ -143,7 +143,7 @@ struct Item {
   static void operator delete(void* p, std::size_t n) noexcept { ItemCache::deallocate(p, n); }
   // Over-aligned message types bypass the cache.
   static void* operator new(std::size_t n, std::align_val_t a) { return ::operator new(n, a); }
-  static void operator delete(void* p, std::size_t n, std::align_val_t a) noexcept { ::operator delete(p, n, a); }
+  static void operator delete(void* p, std::size_t, std::align_val_t a) noexcept { ::operator delete(p, a); }
 
   Item* next = nullptr;
   Pid from;

@@ -202,14 +202,16 @@ TEST_CASE("demonitor guarantees no later Down; with flush it also removes one al
   on_each_engine([](Harness& h) {
     Recorder rec;
     h.engine().spawn([&](Process& self) {
-      auto [p2, r2] = self.spawn_monitor([](Process& me) { me.receive<Go>(); });
+      auto [p2, r2_] = self.spawn_monitor([](Process& me) { me.receive<Go>(); });
+      Ref r2 = r2_;  // a plain variable: clang 14 cannot capture structured bindings
       rec.add(self.demonitor(r2) ? "demonitor active" : "demonitor inactive?!");
       self.send(p2, Go{});  // p2 now exits; its Down must never arrive
       self.receive([&](const Down& d) { rec.add(d.ref == r2 ? "Down after demonitor?!" : "other Down"); },
                    after(20ms, [&] { rec.add("no Down"); }));
 
       // Whether p3's Down is already queued, still on its way, or not sent yet, flush removes it.
-      auto [p3, r3] = self.spawn_monitor([](Process&) {});
+      auto [p3, r3_] = self.spawn_monitor([](Process&) {});
+      Ref r3 = r3_;
       self.sleep(10ms);
       rec.add(self.demonitor(r3, true) ? "flush: was active" : "flush: already down");
       self.receive([&](const Down& d) { rec.add(d.ref == r3 ? "Down survived flush?!" : "other Down"); },
