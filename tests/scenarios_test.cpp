@@ -1,6 +1,7 @@
 // The scenarios and the moira command line.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -89,7 +90,9 @@ TEST_CASE("moira: a saved decision log replays; a malformed or mismatched one is
     if (scenarios::run(*scenarios::find("lost-update"), sim::Strategy::random_walk(seed), false).outcome.failed()) failing = seed;
   }
   REQUIRE(failing);
-  std::string log = "moira_test_replay.log";
+  auto dir = std::filesystem::temp_directory_path();
+  std::string log = (dir / "moira_test_replay.log").string();
+  std::string garbage_log = (dir / "moira_test_garbage.log").string();
   auto run = moira_cli({"run", "lost-update", "--seed", std::to_string(*failing), "--save-log", log});
   CHECK(run.code == cli::Exit::correctness);
   auto replay = moira_cli({"replay", "lost-update", log});
@@ -100,10 +103,12 @@ TEST_CASE("moira: a saved decision log replays; a malformed or mismatched one is
   CHECK(other.code == cli::Exit::usage);
   CHECK(other.err.find("is for scenario 'lost-update'") != std::string::npos);
 
-  std::ofstream("moira_test_garbage.log") << "not a log\n";
-  auto garbage = moira_cli({"replay", "lost-update", "moira_test_garbage.log"});
+  std::ofstream(garbage_log) << "not a log\n";
+  auto garbage = moira_cli({"replay", "lost-update", garbage_log});
   CHECK(garbage.code == cli::Exit::usage);
   CHECK(garbage.err.find("moira_test_garbage.log:1:") != std::string::npos);
+  std::filesystem::remove(log);
+  std::filesystem::remove(garbage_log);
 
   CHECK(moira_cli({"replay", "lost-update", "/no/such/file.log"}).code == cli::Exit::usage);
 }
