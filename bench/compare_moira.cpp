@@ -1,0 +1,499 @@
+// moira_compare: the moira side of the side-by-side benchmark (moira vs Erlang/OTP vs CAF), run by
+// bench/run. Each workload checks its own result (a count or a sum) and exits 1 if the check
+// fails, so no work can be skipped.
+//
+// Usage: moira_compare WORKLOAD ARGS...
+//   spawn N fiber|stackless   N idle processes (waiting in receive), spawned by one process:
+//                             µs per spawn (first spawn until all have run) and resident KiB per
+//                             idle process; cold (fresh memory) and warm (a second wave after
+//                             the first was killed, so pools and stacks are recycled)
+//   pingpong N                two fiber processes, N round trips
+//   ring P H                  P fiber processes in a ring, one token passed H hops
+//   skynet N                  a tree of processes, 10 children each, down to N leaves (N a power
+//                             of 10); leaves send their number up, parents sum; sum = N(N-1)/2
+//   fanin S M                 S senders each send M/S messages to one receiver
+//   sim_pingpong N            the simulator alone (sim::Simulation, one thread): N round trips,
+//                             the pinger sleeping 1 ms of virtual time after each
+//   sim_ring P H              the simulator alone: P processes, H hops, each sleeping 1 ms of
+//                             virtual time before passing the token on
+//
+// Output (stdout, nothing else): one line per figure, `RESULT <workload> <metric> <value> <unit>`.
+// Diagnostics go to stderr. The engine has one worker per hardware thread. Wall clocks are used
+// here, to measure.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/moira.hpp"
+#include "sim/sim.hpp"
+
+using namespace moira;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::size_t resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, resident = 0;
+  int got = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  if (got != 2) return 0;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+// Peak resident set (VmHWM) in KiB, for diagnostics on stderr.
+long peak_resident_kib() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, "VmHWM:", 6) == 0) kib = std::atol(line + 6);
+  }
+  std::fclose(f);
+  return kib;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "moira_compare: CHECK FAILED: %s\n", what.c_str());
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(1);
+}
+
+void check(bool ok, const std::string& what) {
+  if (!ok) fail(what);
+}
+
+void result(const std::string& workload, const char* metric, double value, const char* unit) {
+  std::printf("RESULT %s %s %.6g %s\n", workload.c_str(), metric, value, unit);
+  std::fflush(stdout);
+}
+
+std::uint64_t arg_u64(int argc, char** argv, int i, const char* name) {
+  if (i >= argc) {
+    std::fprintf(stderr, "moira_compare: missing argument %s\n", name);
+    std::exit(64);
+  }
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(argv[i], &end, 10);
+  if (!end || *end != '\0' || v == 0) {
+    std::fprintf(stderr, "moira_compare: bad %s '%s'\n", name, argv[i]);
+    std::exit(64);
+  }
+  return v;
+}
+
+struct Stop {};
+
+// ------------------------------------------------------------------------------------------------
+// spawn
+
+std::atomic<std::uint64_t> g_started{0};
+
+void idle_fiber(Process& self) {
+  g_started.fetch_add(1, std::memory_order_relaxed);
+  self.receive([](const Stop&) {});
+}
+
+class IdleStackless final : public Stackless {
+ public:
+  void start(Process&) override { g_started.fetch_add(1, std::memory_order_relaxed); }
+  void handle(Process& self, Message msg) override {
+    if (msg.is<Stop>()) self.exit(Reason::normal());
+  }
+};
+
+// One wave: a process spawns n idle processes (as Erlang code would: spawns from inside a process
+// go to its worker's own deque); timed from before the spawner is spawned until the engine is
+// idle, i.e. every process has run to its receive.
+double spawn_wave(ThreadedEngine& engine, bool fiber, std::uint64_t n, std::vector<Pid>& pids) {
+  pids.clear();
+  g_started.store(0);
+  auto t0 = Clock::now();
+  engine.spawn([&pids, fiber, n](Process& self) {
+    for (std::uint64_t i = 0; i < n; ++i) {
+      pids.push_back(fiber ? self.spawn(idle_fiber) : self.spawn_stackless<IdleStackless>({}));
+    }
+  });
+  engine.run_until_idle();
+  double s = seconds_since(t0);
+  check(g_started.load() == n, "spawn: " + std::to_string(g_started.load()) + " of " + std::to_string(n) + " started");
+  check(pids.size() == n, "spawn: pid count");
+  check(engine.process_count() == n, "spawn: process count " + std::to_string(engine.process_count()));
+  return s;
+}
+
+void kill_wave(ThreadedEngine& engine, const std::vector<Pid>& pids) {
+  for (Pid p : pids) engine.exit(p, Reason::kill());
+  engine.run_until_idle();
+  check(engine.process_count() == 0, "spawn: processes left after kill: " + std::to_string(engine.process_count()));
+}
+
+int run_spawn(std::uint64_t n, std::string_view kind) {
+  bool fiber = kind == "fiber";
+  if (!fiber && kind != "stackless") {
+    std::fprintf(stderr, "moira_compare: spawn KIND is fiber or stackless\n");
+    return 64;
+  }
+  ThreadedEngine engine;
+  std::vector<Pid> pids;
+  pids.reserve(n);
+  engine.run_until_idle();
+  // Resident memory is "what N idle processes hold": RSS while they wait minus RSS before the
+  // first wave (the pid vector is reserved before, so it is not counted). Warm: the same baseline,
+  // so the figure is what the second wave holds, on recycled memory.
+  double rss0 = static_cast<double>(resident_bytes());
+  double cold = spawn_wave(engine, fiber, n, pids);
+  double rss_cold = static_cast<double>(resident_bytes());
+  kill_wave(engine, pids);
+  double warm = spawn_wave(engine, fiber, n, pids);
+  double rss_warm = static_cast<double>(resident_bytes());
+  kill_wave(engine, pids);
+  double dn = static_cast<double>(n);
+  std::string k{kind};
+  result("spawn_cold_" + k, "us_per_spawn", cold * 1e6 / dn, "us");
+  result("spawn_cold_" + k, "kib_per_process", (rss_cold - rss0) / 1024.0 / dn, "KiB");
+  result("spawn_warm_" + k, "us_per_spawn", warm * 1e6 / dn, "us");
+  result("spawn_warm_" + k, "kib_per_process", (rss_warm - rss0) / 1024.0 / dn, "KiB");
+  return 0;
+}
+
+// ------------------------------------------------------------------------------------------------
+// pingpong
+
+struct Ping {
+  Pid from;
+  std::uint64_t n;
+};
+struct Pong {
+  std::uint64_t n;
+};
+
+int run_pingpong(std::uint64_t n) {
+  ThreadedEngine engine;
+  std::atomic<std::uint64_t> pongs_seen{0}, pings_seen{0}, sum{0};
+  std::atomic<double> elapsed{0};
+  Pid ponger = engine.spawn([&](Process& self) {
+    std::uint64_t count = 0;
+    bool done = false;
+    while (!done) {
+      self.receive(
+          [&](const Ping& p) {
+            ++count;
+            self.send(p.from, Pong{p.n});
+          },
+          [&](const Stop&) { done = true; });
+    }
+    pings_seen.store(count);
+  });
+  engine.spawn(
+      [&, n](Process& self, Pid to) {
+        std::uint64_t count = 0, total = 0;
+        auto t0 = Clock::now();
+        for (std::uint64_t i = 0; i < n; ++i) {
+          self.send(to, Ping{self.self(), i});
+          self.receive([&](const Pong& p) {
+            if (p.n == i) ++count;
+            total += p.n;
+          });
+        }
+        elapsed.store(seconds_since(t0));
+        self.send(to, Stop{});
+        pongs_seen.store(count);
+        sum.store(total);
+      },
+      ponger);
+  engine.run_until_idle();
+  check(pongs_seen.load() == n, "pingpong: matching pongs");
+  check(pings_seen.load() == n, "pingpong: pings seen by the ponger");
+  check(sum.load() == n * (n - 1) / 2, "pingpong: checksum");
+  check(engine.process_count() == 0, "pingpong: processes left");
+  result("pingpong", "round_trips_per_s", static_cast<double>(n) / elapsed.load(), "1/s");
+  return 0;
+}
+
+// ------------------------------------------------------------------------------------------------
+// ring
+
+struct Next {
+  Pid pid;
+};
+struct Token {
+  std::uint64_t left;  // hops still to make
+};
+struct Done {};
+
+// A ring member: learns its successor, then passes the token on until it has no hops left, which
+// it reports to the coordinator; on Stop it adds the hops it made to `hops`.
+void ring_member(Process& self, Pid coordinator, std::atomic<std::uint64_t>* hops) {
+  Pid next = self.receive<Next>().pid;
+  std::uint64_t made = 0;
+  for (bool done = false; !done;) {
+    self.receive(
+        [&](const Token& t) {
+          if (t.left == 0) {
+            self.send(coordinator, Done{});
+          } else {
+            ++made;
+            self.send(next, Token{t.left - 1});
+          }
+        },
+        [&](const Stop&) { done = true; });
+  }
+  hops->fetch_add(made, std::memory_order_relaxed);
+}
+
+int run_ring(std::uint64_t p, std::uint64_t h) {
+  ThreadedEngine engine;
+  std::atomic<std::uint64_t> hops{0};
+  std::atomic<double> elapsed{0};
+  std::atomic<bool> done{false};
+  engine.spawn([&, p, h](Process& self) {
+    std::vector<Pid> ring;
+    ring.reserve(p);
+    for (std::uint64_t i = 0; i < p; ++i) ring.push_back(self.spawn(ring_member, self.self(), &hops));
+    for (std::uint64_t i = 0; i < p; ++i) self.send(ring[i], Next{ring[(i + 1) % p]});
+    auto t0 = Clock::now();
+    self.send(ring[0], Token{h});
+    self.receive<Done>();
+    elapsed.store(seconds_since(t0));
+    done.store(true);
+    for (Pid m : ring) self.send(m, Stop{});
+  });
+  engine.run_until_idle();
+  check(done.load(), "ring: the token never came back");
+  check(hops.load() == h, "ring: " + std::to_string(hops.load()) + " hops made, " + std::to_string(h) + " asked");
+  check(engine.process_count() == 0, "ring: processes left");
+  result("ring", "hops_per_s", static_cast<double>(h) / elapsed.load(), "1/s");
+  return 0;
+}
+
+// ------------------------------------------------------------------------------------------------
+// skynet
+//
+// Fiber processes. 1M leaves make 1,111,111 processes in all; each idle fiber holds ~4.4 KiB
+// resident, so all of them alive at once would be ~4.8 GiB (of 24 GiB here). They are not: a
+// spawn goes to the spawning worker's LIFO deque, so the tree unfolds depth-first and most
+// processes have finished before their cousins start (thieves take the oldest, i.e. breadth, so
+// some more are alive at once). The peak resident set is printed on stderr.
+
+struct Sum {
+  std::uint64_t value;
+};
+
+void skynet(Process& self, Pid parent, std::uint64_t num, std::uint64_t size) {
+  if (size == 1) {
+    self.send(parent, Sum{num});
+    return;
+  }
+  std::uint64_t step = size / 10;
+  for (std::uint64_t i = 0; i < 10; ++i) self.spawn(skynet, self.self(), num + i * step, step);
+  std::uint64_t total = 0;
+  for (int i = 0; i < 10; ++i) total += self.receive<Sum>().value;
+  self.send(parent, Sum{total});
+}
+
+int run_skynet(std::uint64_t n) {
+  for (std::uint64_t m = n; m > 1; m /= 10) {
+    if (m % 10 != 0) {
+      std::fprintf(stderr, "moira_compare: skynet N must be a power of 10\n");
+      return 64;
+    }
+  }
+  ThreadedEngine engine;
+  std::atomic<std::uint64_t> sum{0};
+  std::atomic<double> elapsed{0};
+  std::atomic<bool> done{false};
+  engine.spawn([&, n](Process& self) {
+    auto t0 = Clock::now();
+    self.spawn(skynet, self.self(), std::uint64_t{0}, n);
+    sum.store(self.receive<Sum>().value);
+    elapsed.store(seconds_since(t0));
+    done.store(true);
+  });
+  engine.run_until_idle();
+  check(done.load(), "skynet: no answer");
+  check(sum.load() == n * (n - 1) / 2, "skynet: sum " + std::to_string(sum.load()) + ", expected " +
+                                           std::to_string(n * (n - 1) / 2));
+  check(engine.process_count() == 0, "skynet: processes left");
+  std::fprintf(stderr, "skynet: peak resident %ld KiB\n", peak_resident_kib());
+  result("skynet", "seconds", elapsed.load(), "s");
+  return 0;
+}
+
+// ------------------------------------------------------------------------------------------------
+// fanin
+
+struct FanItem {
+  std::uint64_t value;
+};
+
+int run_fanin(std::uint64_t s, std::uint64_t m) {
+  ThreadedEngine engine;
+  std::atomic<std::uint64_t> count{0}, sum{0};
+  std::atomic<double> elapsed{0};
+  engine.spawn([&, s, m](Process& self) {
+    auto t0 = Clock::now();
+    Pid receiver = self.spawn([&, m](Process& me) {
+      std::uint64_t c = 0, total = 0;
+      while (c < m) {
+        me.receive([&](const FanItem& it) {
+          ++c;
+          total += it.value;
+        });
+      }
+      elapsed.store(seconds_since(t0));
+      count.store(c);
+      sum.store(total);
+    });
+    // Sender i sends values i*per .. (i+1)*per-1 (the last one also the remainder): together 0..m-1.
+    std::uint64_t per = m / s;
+    for (std::uint64_t i = 0; i < s; ++i) {
+      std::uint64_t first = i * per, last = i + 1 == s ? m : first + per;
+      self.spawn(
+          [](Process& me, Pid to, std::uint64_t a, std::uint64_t b) {
+            for (std::uint64_t v = a; v < b; ++v) me.send(to, FanItem{v});
+          },
+          receiver, first, last);
+    }
+  });
+  engine.run_until_idle();
+  check(count.load() == m, "fanin: count " + std::to_string(count.load()));
+  check(sum.load() == m * (m - 1) / 2, "fanin: checksum");
+  check(engine.process_count() == 0, "fanin: processes left");
+  std::fprintf(stderr, "fanin: peak resident %ld KiB\n", peak_resident_kib());
+  result("fanin", "messages_per_s", static_cast<double>(m) / elapsed.load(), "1/s");
+  return 0;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The simulator alone
+
+sim::Options sim_options() {
+  sim::Options o;
+  o.keep_decisions = false;
+  o.max_steps = ~0ull;
+  o.max_virtual_time = std::chrono::hours{24 * 365};
+  return o;
+}
+
+void sim_results(const std::string& workload, const sim::RunResult& r, double wall) {
+  double virtual_s = std::chrono::duration<double>(r.virtual_time).count();
+  std::fprintf(stderr, "%s: %llu steps, %llu decisions, %llu delivered, %.3f virtual s in %.3f wall s\n",
+               workload.c_str(), static_cast<unsigned long long>(r.steps), static_cast<unsigned long long>(r.decisions),
+               static_cast<unsigned long long>(r.delivered), virtual_s, wall);
+  result(workload, "decisions_per_s", static_cast<double>(r.decisions) / wall, "1/s");
+  result(workload, "virtual_s_per_wall_s", virtual_s / wall, "x");
+}
+
+int run_sim_pingpong(std::uint64_t n) {
+  sim::Simulation s{sim_options()};
+  std::uint64_t pongs = 0, pings = 0, total = 0;  // one thread: plain variables
+  Pid ponger = s.spawn([&](Process& self) {
+    for (bool done = false; !done;) {
+      self.receive(
+          [&](const Ping& p) {
+            ++pings;
+            self.send(p.from, Pong{p.n});
+          },
+          [&](const Stop&) { done = true; });
+    }
+  });
+  s.spawn(
+      [&, n](Process& self, Pid to) {
+        for (std::uint64_t i = 0; i < n; ++i) {
+          self.send(to, Ping{self.self(), i});
+          Pong p = self.receive<Pong>();
+          if (p.n == i) ++pongs;
+          total += p.n;
+          self.sleep(1ms);
+        }
+        self.send(to, Stop{});
+      },
+      ponger);
+  auto t0 = Clock::now();
+  sim::RunResult r = s.run();
+  double wall = seconds_since(t0);
+  check(r.outcome == sim::Outcome::completed, "sim_pingpong: " + r.describe());
+  check(pongs == n && pings == n && total == n * (n - 1) / 2, "sim_pingpong: counts");
+  sim_results("sim_pingpong", r, wall);
+  return 0;
+}
+
+int run_sim_ring(std::uint64_t p, std::uint64_t h) {
+  sim::Simulation s{sim_options()};
+  std::uint64_t hops = 0;
+  bool done = false;
+  s.spawn([&, p, h](Process& self) {
+    std::vector<Pid> ring;
+    ring.reserve(p);
+    for (std::uint64_t i = 0; i < p; ++i) {
+      ring.push_back(self.spawn([&hops](Process& me, Pid coordinator) {
+        Pid next = me.receive<Next>().pid;
+        for (bool stop = false; !stop;) {
+          me.receive(
+              [&](const Token& t) {
+                if (t.left == 0) {
+                  me.send(coordinator, Done{});
+                } else {
+                  me.sleep(1ms);
+                  ++hops;
+                  me.send(next, Token{t.left - 1});
+                }
+              },
+              [&](const Stop&) { stop = true; });
+        }
+      }, self.self()));
+    }
+    for (std::uint64_t i = 0; i < p; ++i) self.send(ring[i], Next{ring[(i + 1) % p]});
+    self.send(ring[0], Token{h});
+    self.receive<Done>();
+    done = true;
+    for (Pid m : ring) self.send(m, Stop{});
+  });
+  auto t0 = Clock::now();
+  sim::RunResult r = s.run();
+  double wall = seconds_since(t0);
+  check(r.outcome == sim::Outcome::completed, "sim_ring: " + r.describe());
+  check(done && hops == h, "sim_ring: " + std::to_string(hops) + " hops of " + std::to_string(h));
+  sim_results("sim_ring", r, wall);
+  return 0;
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: moira_compare spawn N fiber|stackless | pingpong N | ring P H | skynet N | fanin S M |"
+               " sim_pingpong N | sim_ring P H\n");
+  return 64;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  std::string_view w = argv[1];
+  if (w == "spawn") {
+    if (argc < 4) return usage();
+    return run_spawn(arg_u64(argc, argv, 2, "N"), argv[3]);
+  }
+  if (w == "pingpong") return run_pingpong(arg_u64(argc, argv, 2, "N"));
+  if (w == "ring") return run_ring(arg_u64(argc, argv, 2, "P"), arg_u64(argc, argv, 3, "H"));
+  if (w == "skynet") return run_skynet(arg_u64(argc, argv, 2, "N"));
+  if (w == "fanin") return run_fanin(arg_u64(argc, argv, 2, "S"), arg_u64(argc, argv, 3, "M"));
+  if (w == "sim_pingpong") return run_sim_pingpong(arg_u64(argc, argv, 2, "N"));
+  if (w == "sim_ring") return run_sim_ring(arg_u64(argc, argv, 2, "P"), arg_u64(argc, argv, 3, "H"));
+  return usage();
+}
