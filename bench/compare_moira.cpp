@@ -20,6 +20,7 @@
 // Output (stdout, nothing else): one line per figure, `RESULT <workload> <metric> <value> <unit>`.
 // Diagnostics go to stderr. The engine has one worker per hardware thread. Wall clocks are used
 // here, to measure.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -64,6 +65,12 @@ long peak_resident_kib() {
   }
   std::fclose(f);
   return kib;
+}
+
+long minor_faults() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
 }
 
 [[noreturn]] void fail(const std::string& what) {
@@ -122,6 +129,7 @@ class IdleStackless final : public Stackless {
 double spawn_wave(ThreadedEngine& engine, bool fiber, std::uint64_t n, std::vector<Pid>& pids) {
   pids.clear();
   g_started.store(0);
+  long faults0 = minor_faults();
   auto t0 = Clock::now();
   engine.spawn([&pids, fiber, n](Process& self) {
     for (std::uint64_t i = 0; i < n; ++i) {
@@ -130,6 +138,8 @@ double spawn_wave(ThreadedEngine& engine, bool fiber, std::uint64_t n, std::vect
   });
   engine.run_until_idle();
   double s = seconds_since(t0);
+  std::fprintf(stderr, "spawn: wave of %llu took %.3f s, %ld minor page faults\n", static_cast<unsigned long long>(n), s,
+               minor_faults() - faults0);
   check(g_started.load() == n, "spawn: " + std::to_string(g_started.load()) + " of " + std::to_string(n) + " started");
   check(pids.size() == n, "spawn: pid count");
   check(engine.process_count() == n, "spawn: process count " + std::to_string(engine.process_count()));
@@ -137,8 +147,10 @@ double spawn_wave(ThreadedEngine& engine, bool fiber, std::uint64_t n, std::vect
 }
 
 void kill_wave(ThreadedEngine& engine, const std::vector<Pid>& pids) {
+  auto t0 = Clock::now();
   for (Pid p : pids) engine.exit(p, Reason::kill());
   engine.run_until_idle();
+  std::fprintf(stderr, "spawn: killing %zu took %.3f s\n", pids.size(), seconds_since(t0));
   check(engine.process_count() == 0, "spawn: processes left after kill: " + std::to_string(engine.process_count()));
 }
 
