@@ -93,7 +93,7 @@ result(Workload, Metric, Value, Unit) when is_integer(Value) ->
     io:format("RESULT ~s ~s ~b ~s~n", [Workload, Metric, Value, Unit]).
 
 fmt(V) when abs(V) >= 1000 -> integer_to_list(round(V));
-fmt(V) -> float_to_list(V, [{decimals, 3}, compact]).
+fmt(V) -> float_to_list(V, [{decimals, 6}, compact]).
 
 check(true, _What) -> ok;
 check(false, What) ->
@@ -101,6 +101,9 @@ check(false, What) ->
     halt(1).
 
 now_us() -> erlang:monotonic_time(microsecond).
+
+%% elapsed seconds, never zero (a tiny run must not divide by zero)
+secs(T0, T1) -> max(1, T1 - T0) / 1.0e6.
 
 %%% ---------------------------------------------------------------- dispatch
 
@@ -114,8 +117,8 @@ run(["fanin", S, M]) -> fanin(int(S), int(M)).
 
 %% Time from the first spawn until all N are spawned and each has reported `ready` from inside
 %% its own body; memory is erlang:memory(total) and OS RSS (/proc/self/statm) before and after,
-%% with all N still alive and idle in receive. Then they are all killed and we wait until they
-%% are gone; the warm wave repeats the same on the recycled memory.
+%% with all N still alive and idle in receive. Then each is sent `stop` (it returns and exits) and
+%% we wait until all are gone; the warm wave repeats the same on the recycled memory.
 spawn_bench(N) ->
     spawn_wave("spawn_cold", N),
     spawn_wave("spawn_warm", N).
@@ -143,7 +146,7 @@ spawn_wave(Name, N) ->
             result(Name, "rss_kib_per_process", (R1 - R0) / N / 1024, "KiB");
         _ -> ok
     end,
-    [exit(P, kill) || P <- Pids],
+    [P ! stop || P <- Pids],
     wait_gone(Base).
 
 spawn_n(0, _Parent, Acc) -> Acc;
@@ -183,8 +186,8 @@ pingpong(N) ->
     T1 = now_us(),
     Pong ! stop,
     check(Count =:= N, io_lib:format("pingpong: ~b round trips, expected ~b", [Count, N])),
-    result("pingpong", "round_trips_per_s", N / ((T1 - T0) / 1.0e6), "1/s"),
-    result("pingpong", "seconds", (T1 - T0) / 1.0e6, "s").
+    result("pingpong", "round_trips_per_s", N / secs(T0, T1), "1/s"),
+    result("pingpong", "seconds", secs(T0, T1), "s").
 
 ping(_Pong, 0, Count, Parent) -> Parent ! {ping_done, Count};
 ping(Pong, K, Count, Parent) ->
@@ -214,8 +217,8 @@ ring(P, H) ->
     First ! {stop, First},
     receive ring_stopped -> ok end,
     check(Hops =:= H, io_lib:format("ring: ~b hops, expected ~b", [Hops, H])),
-    result("ring", "hops_per_s", H / ((T1 - T0) / 1.0e6), "1/s"),
-    result("ring", "seconds", (T1 - T0) / 1.0e6, "s").
+    result("ring", "hops_per_s", H / secs(T0, T1), "1/s"),
+    result("ring", "seconds", secs(T0, T1), "s").
 
 %% Node k forwards to node k-1; First forwards to Last, closing the ring.
 build_ring(0, Next, _H, _Parent) -> Next;
@@ -249,7 +252,7 @@ skynet(N) ->
     T1 = now_us(),
     Expected = N * (N - 1) div 2,
     check(Sum =:= Expected, io_lib:format("skynet: sum ~b, expected ~b", [Sum, Expected])),
-    result("skynet", "seconds", (T1 - T0) / 1.0e6, "s").
+    result("skynet", "seconds", secs(T0, T1), "s").
 
 skynet_node(Parent, Num, 1) -> Parent ! {skynet, Num};
 skynet_node(Parent, Num, Size) ->
@@ -292,8 +295,8 @@ fanin(S, M) ->
     Count = receive {fanin_done, C} -> C end,
     T1 = now_us(),
     check(Count =:= M, io_lib:format("fanin: ~b messages, expected ~b", [Count, M])),
-    result("fanin", "messages_per_s", M / ((T1 - T0) / 1.0e6), "1/s"),
-    result("fanin", "seconds", (T1 - T0) / 1.0e6, "s").
+    result("fanin", "messages_per_s", M / secs(T0, T1), "1/s"),
+    result("fanin", "seconds", secs(T0, T1), "s").
 
 fanin_send(_Receiver, 0) -> ok;
 fanin_send(Receiver, K) -> Receiver ! msg, fanin_send(Receiver, K - 1).
