@@ -33,26 +33,18 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/bench_common.hpp"
 #include "runtime/moira.hpp"
 #include "sim/sim.hpp"
 
 using namespace moira;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 namespace {
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-std::size_t resident_bytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  unsigned long size = 0, resident = 0;
-  int got = std::fscanf(f, "%lu %lu", &size, &resident);
-  std::fclose(f);
-  if (got != 2) return 0;
-  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-}
+using bench::resident_bytes;
+using bench::seconds_since;
 
 // Peak resident set (VmHWM) in KiB, for diagnostics on stderr.
 long peak_resident_kib() {
@@ -186,7 +178,7 @@ int run_spawn(std::uint64_t n, std::string_view kind) {
 // ------------------------------------------------------------------------------------------------
 // pingpong
 
-struct Ping {
+struct Ping {  // for the simulator's ping-pong below
   Pid from;
   std::uint64_t n;
 };
@@ -196,44 +188,12 @@ struct Pong {
 
 int run_pingpong(std::uint64_t n) {
   ThreadedEngine engine;
-  std::atomic<std::uint64_t> pongs_seen{0}, pings_seen{0}, sum{0};
-  std::atomic<double> elapsed{0};
-  Pid ponger = engine.spawn([&](Process& self) {
-    std::uint64_t count = 0;
-    bool done = false;
-    while (!done) {
-      self.receive(
-          [&](const Ping& p) {
-            ++count;
-            self.send(p.from, Pong{p.n});
-          },
-          [&](const Stop&) { done = true; });
-    }
-    pings_seen.store(count);
-  });
-  engine.spawn(
-      [&, n](Process& self, Pid to) {
-        std::uint64_t count = 0, total = 0;
-        auto t0 = Clock::now();
-        for (std::uint64_t i = 0; i < n; ++i) {
-          self.send(to, Ping{self.self(), i});
-          self.receive([&](const Pong& p) {
-            if (p.n == i) ++count;
-            total += p.n;
-          });
-        }
-        elapsed.store(seconds_since(t0));
-        self.send(to, Stop{});
-        pongs_seen.store(count);
-        sum.store(total);
-      },
-      ponger);
-  engine.run_until_idle();
-  check(pongs_seen.load() == n, "pingpong: matching pongs");
-  check(pings_seen.load() == n, "pingpong: pings seen by the ponger");
-  check(sum.load() == n * (n - 1) / 2, "pingpong: checksum");
+  bench::PingPongRun run = bench::pingpong(engine, n);
+  check(run.pongs_matched == n, "pingpong: matching pongs");
+  check(run.pings_seen == n, "pingpong: pings seen by the ponger");
+  check(run.checksum == n * (n - 1) / 2, "pingpong: checksum");
   check(engine.process_count() == 0, "pingpong: processes left");
-  result("pingpong", "round_trips_per_s", static_cast<double>(n) / elapsed.load(), "1/s");
+  result("pingpong", "round_trips_per_s", static_cast<double>(n) / run.seconds, "1/s");
   return 0;
 }
 

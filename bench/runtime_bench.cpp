@@ -27,10 +27,11 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_common.hpp"
 #include "runtime/moira.hpp"
 
 using namespace moira;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 namespace {
 
@@ -40,17 +41,8 @@ struct Config {
   int reps = 3;
 };
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-std::size_t resident_bytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  unsigned long size = 0, resident = 0;
-  int got = std::fscanf(f, "%lu %lu", &size, &resident);
-  std::fclose(f);
-  if (got != 2) return 0;
-  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-}
+using bench::resident_bytes;
+using bench::seconds_since;
 
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "runtime_bench: CHECK FAILED: %s\n", what);
@@ -200,58 +192,16 @@ FaultResult measure_page_fault(std::size_t n) {
 // ------------------------------------------------------------------------------------------------
 // Ping-pong
 
-struct Ping {
-  Pid from;
-  std::uint64_t n;
-};
-struct Pong {
-  std::uint64_t n;
-};
-
 struct PingPongResult {
   double round_trips_per_s = 0;
 };
 
 PingPongResult measure_pingpong(std::size_t n, unsigned workers) {
   ThreadedEngine engine{ThreadedEngine::Options{.workers = workers}};
-  std::atomic<std::uint64_t> pongs_seen{0}, pings_seen{0}, sum{0};
-  std::atomic<double> elapsed{0};
-  Pid ponger = engine.spawn([&](Process& self) {
-    std::uint64_t count = 0;
-    bool done = false;
-    while (!done) {
-      self.receive([&](const Ping& p) {
-        ++count;
-        self.send(p.from, Pong{p.n});
-      },
-                   [&](const Stop&) { done = true; });
-    }
-    pings_seen.store(count);
-  });
-  engine.spawn(
-      [&, n](Process& self, Pid to) {
-        std::uint64_t count = 0, total = 0;
-        auto t0 = Clock::now();
-        for (std::uint64_t i = 0; i < n; ++i) {
-          self.send(to, Ping{self.self(), i});
-          self.receive([&](const Pong& p) {
-            if (p.n == i) ++count;
-            total += p.n;
-          });
-        }
-        elapsed.store(seconds_since(t0));
-        self.send(to, Stop{});
-        pongs_seen.store(count);
-        sum.store(total);
-      },
-      ponger);
-  engine.run_until_idle();
-  std::uint64_t expect_sum = static_cast<std::uint64_t>(n) * (n - 1) / 2;
-  if (pongs_seen.load() != n) fail("ping-pong: wrong number of matching pongs");
-  if (pings_seen.load() != n) fail("ping-pong: wrong number of pings seen by the ponger");
-  if (sum.load() != expect_sum) fail("ping-pong: checksum of pong values");
+  bench::PingPongRun run = bench::pingpong(engine, n);
+  if (!run.ok(n)) fail("ping-pong: pongs, pings or checksum wrong");
   if (engine.process_count() != 0) fail("ping-pong: processes left");
-  return {static_cast<double>(n) / elapsed.load()};
+  return {static_cast<double>(n) / run.seconds};
 }
 
 // ------------------------------------------------------------------------------------------------
