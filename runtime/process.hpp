@@ -198,6 +198,18 @@ class Process {
     return inbox_.has_items() && state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
   }
   void set_running() noexcept { state_.store(kRunning, std::memory_order_relaxed); }
+  // Called by whoever just made this waiting process runnable (so its fields are stable): starts
+  // loading what its next slice touches first. With many processes, a woken fiber's stack top has
+  // long left the cache, and the context switch into it otherwise stalls on that miss.
+  void prefetch_for_run() const noexcept {
+    const char* self = reinterpret_cast<const char*>(this);
+    for (int line = 1; line < 5; ++line) __builtin_prefetch(self + 64 * line);
+    if (const char* stack = static_cast<const char*>(fiber_ctx_)) {
+      // The saved context and the frames it returns into. (Prefetching the lines below, where
+      // its next calls go, measured 2x slower.)
+      for (int line = 0; line < 8; ++line) __builtin_prefetch(stack + 64 * line);
+    }
+  }
   // Takes an item into the mailbox; false (item left with caller) when this process is dead.
   bool accept(detail::Item* item) noexcept { return inbox_.push(item); }
   bool retain() noexcept;  // +1 reference unless already released
@@ -226,7 +238,17 @@ class Process {
 
   // Puts an item into its target's mailbox now, waking the target if it was waiting (the engine's
   // schedule() is called), or answers for a dead target. Every engine's delivery ends here.
-  static void deliver_local(Engine& engine, Node& node, detail::ItemPtr item);
+  // Returns how congested the target is: 0 when its queue held fewer than kCongestedAt messages
+  // the last time it fetched mail, and one more for each doubling beyond. An engine may make the
+  // sender pay for it, so a fast sender cannot bury a slower receiver in memory.
+  static unsigned deliver_local(Engine& engine, Node& node, detail::ItemPtr item);
+  static constexpr std::size_t kCongestedAt = 1024;
+  static constexpr unsigned congestion_level(std::size_t queued) {
+    unsigned level = 0;
+    for (std::size_t n = queued; n >= kCongestedAt && level < 16; n >>= 1) ++level;
+    return level;
+  }
+  unsigned congestion() const noexcept { return congestion_.load(std::memory_order_relaxed); }
   // Answers an item addressed to a dead process on behalf of that process (bounce: a link gets
   // an exit with noproc, a monitor a Down with noproc, an info request nullopt).
   static void answer_for_dead(Engine& engine, detail::ItemPtr item);
@@ -268,6 +290,7 @@ class Process {
   // Fields shared with other threads.
   std::atomic<std::uint8_t> state_{kFree};
   std::atomic<std::uint32_t> refs_{0};
+  std::atomic<std::uint8_t> congestion_{0};  // written by the owner only when it changes; read by senders
   detail::Inbox inbox_;
 
   // Fields only this process (or its engine between slices) touches.

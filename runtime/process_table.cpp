@@ -88,6 +88,17 @@ Process* ProcessTable::acquire(Pid pid) {
   return p;
 }
 
+Process* ProcessTable::find_unretained(Pid pid) const {
+  if (pid.is_null() || pid.node != node_ || pid.incarnation != incarnation_) return nullptr;
+  Slot* s = slot(pid.index);
+  if (!s) return nullptr;
+  Process* p = s->process.load(std::memory_order_acquire);
+  // Not a guarantee (the slot may be reused right after this check), just the common case caught
+  // early: a pid whose process is long gone is answered here rather than by the slot's new owner.
+  if (s->generation.load(std::memory_order_relaxed) != pid.generation) return nullptr;
+  return p;
+}
+
 std::vector<Pid> ProcessTable::live_pids() const {
   std::vector<Pid> out;
   std::uint32_t n = next_fresh_.load(std::memory_order_acquire);

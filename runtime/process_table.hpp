@@ -26,6 +26,10 @@ class ProcessTable {
   void publish(Pid pid, Process* p);   // make it findable (p must hold a reference)
   void erase(Pid pid);                 // no longer findable; slot reused later
   Process* acquire(Pid pid);           // +1 reference, or null if there is no such process
+  // The process in pid's slot, without a reference: it may have exited, or even be another process
+  // by the time the caller looks (Process objects are pooled, never freed, so the memory stays a
+  // Process). Only for touching its atomics: the mailbox push, whose receiver checks the address.
+  Process* find_unretained(Pid pid) const;
   std::vector<Pid> live_pids() const;  // a snapshot, in slot order
   std::size_t size() const { return live_.load(std::memory_order_relaxed); }
 

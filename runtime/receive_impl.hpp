@@ -61,8 +61,13 @@ void Process::receive(Clauses&&... clauses) {
   };
 
   throw_if_dying();
-  handle_signals();
-  throw_if_dying();
+  // New mail is fetched only when the queue has nothing left to scan (wait_for_more): a busy
+  // receiver then takes its inbox in large batches instead of one contended exchange per message.
+  // Signals still act promptly: every slice starts by fetching them.
+  if (queue_.empty()) {
+    handle_signals();
+    throw_if_dying();
+  }
   for (;;) {
     while (cursor.current() != nullptr) {
       bool matched = false;

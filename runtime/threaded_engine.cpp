@@ -22,6 +22,8 @@ using detail::Worker;
 
 namespace {
 
+constexpr int kCongestedSendCost = 50;
+
 // noinline: schedule() runs on fibers, which may move between threads; each call must read the
 // thread-local afresh.
 __attribute__((noinline)) Worker*& current_worker() {
@@ -330,7 +332,15 @@ Pid ThreadedEngine::spawn_process(Process* parent, detail::ProcessBody body, con
   return pid;
 }
 
-void ThreadedEngine::deliver(detail::ItemPtr item) { Process::deliver_local(*this, impl_->node, std::move(item)); }
+void ThreadedEngine::deliver(detail::ItemPtr item) {
+  unsigned congestion = Process::deliver_local(*this, impl_->node, std::move(item));
+  if (congestion == 0) return;
+  // The target is congested: the sending process pays reductions, doubling with each doubling of
+  // the receiver's backlog, so it yields sooner and the receiver gets the CPU (BEAM once charged
+  // senders by the receiver's queue length, for the same end).
+  Worker* w = current_worker();
+  if (w && w->engine == impl_.get()) w->budget -= kCongestedSendCost << std::min(congestion - 1, 8u);
+}
 
 void ThreadedEngine::schedule(Process& p) { impl_->push_local(&p); }
 

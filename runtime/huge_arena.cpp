@@ -1,0 +1,47 @@
+#include "runtime/huge_arena.hpp"
+
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <new>
+
+namespace moira::detail {
+namespace {
+
+constexpr std::size_t kRegion = std::size_t{2} << 20;
+
+char* map_region() {
+  // Twice the size, then trim, so the region is 2 MiB-aligned and THP can back it whole.
+  void* m = ::mmap(nullptr, 2 * kRegion, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) throw std::bad_alloc();
+  auto base = reinterpret_cast<std::uintptr_t>(m);
+  std::uintptr_t aligned = (base + kRegion - 1) & ~(kRegion - 1);
+  if (aligned > base) ::munmap(m, aligned - base);
+  std::uintptr_t tail = aligned + kRegion, end = base + 2 * kRegion;
+  if (end > tail) ::munmap(reinterpret_cast<void*>(tail), end - tail);
+  ::madvise(reinterpret_cast<void*>(aligned), kRegion, MADV_HUGEPAGE);  // advice: failure is harmless
+  return reinterpret_cast<char*>(aligned);
+}
+
+struct Cursor {
+  char* next = nullptr;
+  char* end = nullptr;
+};
+
+}  // namespace
+
+// noinline: fibers may move between threads; each call must find its own thread's cursor.
+__attribute__((noinline)) void* huge_arena_allocate(std::size_t size) {
+  thread_local Cursor c;
+  size = (size + 63) & ~std::size_t{63};
+  if (size > kRegion) throw std::bad_alloc();
+  if (static_cast<std::size_t>(c.end - c.next) < size) {
+    c.next = map_region();  // the old region's tail (< size bytes) is left unused
+    c.end = c.next + kRegion;
+  }
+  void* p = c.next;
+  c.next += size;
+  return p;
+}
+
+}  // namespace moira::detail
