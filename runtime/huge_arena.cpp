@@ -5,6 +5,17 @@
 #include <cstdint>
 #include <new>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define MOIRA_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MOIRA_LSAN 1
+#endif
+#endif
+#if MOIRA_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 namespace moira::detail {
 namespace {
 
@@ -20,6 +31,10 @@ char* map_region() {
   std::uintptr_t tail = aligned + kRegion, end = base + 2 * kRegion;
   if (end > tail) ::munmap(reinterpret_cast<void*>(tail), end - tail);
   ::madvise(reinterpret_cast<void*>(aligned), kRegion, MADV_HUGEPAGE);  // advice: failure is harmless
+#if MOIRA_LSAN
+  // The objects here own heap memory (a Process's vectors and strings): let LeakSanitizer see them.
+  __lsan_register_root_region(reinterpret_cast<void*>(aligned), kRegion);
+#endif
   return reinterpret_cast<char*>(aligned);
 }
 
