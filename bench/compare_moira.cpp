@@ -8,7 +8,8 @@
 //                             idle process; cold (fresh memory) and warm (a second wave after
 //                             the first was killed, so pools and stacks are recycled)
 //   pingpong N                two fiber processes, N round trips
-//   ring P H                  P fiber processes in a ring, one token passed H hops
+//   ring P H [KIND]           P processes in a ring, one token passed H hops; KIND fiber (the
+//                             default) or stackless (server processes: result `ring_stackless`)
 //   skynet N                  a tree of processes, 10 children each, down to N leaves (N a power
 //                             of 10); leaves send their number up, parents sum; sum = N(N-1)/2
 //   fanin S M                 S senders each send M/S messages to one receiver
@@ -18,8 +19,8 @@
 //                             virtual time before passing the token on
 //
 // Output (stdout, nothing else): one line per figure, `RESULT <workload> <metric> <value> <unit>`.
-// Diagnostics go to stderr. The engine has one worker per hardware thread. Wall clocks are used
-// here, to measure.
+// Diagnostics go to stderr. The engine has one worker per hardware thread (MOIRA_BENCH_WORKERS=N
+// overrides it, for experiments; bench/run never sets it). Wall clocks are used here, to measure.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -97,6 +98,13 @@ std::uint64_t arg_u64(int argc, char** argv, int i, const char* name) {
 
 struct Stop {};
 
+ThreadedEngine::Options engine_options() {
+  ThreadedEngine::Options o;
+  if (const char* w = std::getenv("MOIRA_BENCH_WORKERS")) o.workers = static_cast<unsigned>(std::atoi(w));
+  if (const char* k = std::getenv("MOIRA_BENCH_STACK_KIB")) o.stack_size = std::size_t(std::atoi(k)) << 10;
+  return o;
+}
+
 // ------------------------------------------------------------------------------------------------
 // spawn
 
@@ -152,7 +160,7 @@ int run_spawn(std::uint64_t n, std::string_view kind) {
     std::fprintf(stderr, "moira_compare: spawn KIND is fiber or stackless\n");
     return 64;
   }
-  ThreadedEngine engine;
+  ThreadedEngine engine{engine_options()};
   std::vector<Pid> pids;
   pids.reserve(n);
   engine.run_until_idle();
@@ -187,7 +195,7 @@ struct Pong {
 };
 
 int run_pingpong(std::uint64_t n) {
-  ThreadedEngine engine;
+  ThreadedEngine engine{engine_options()};
   bench::PingPongRun run = bench::pingpong(engine, n);
   check(run.pongs_matched == n, "pingpong: matching pongs");
   check(run.pings_seen == n, "pingpong: pings seen by the ponger");
@@ -228,15 +236,45 @@ void ring_member(Process& self, Pid coordinator, std::atomic<std::uint64_t>* hop
   hops->fetch_add(made, std::memory_order_relaxed);
 }
 
-int run_ring(std::uint64_t p, std::uint64_t h) {
-  ThreadedEngine engine;
+// The same member as a server (stackless) process: no stack, so a hop touches only the Process.
+class RingMemberServer final : public Stackless {
+ public:
+  RingMemberServer(Pid coordinator, std::atomic<std::uint64_t>* hops) : coordinator_(coordinator), hops_(hops) {}
+  void handle(Process& self, Message msg) override {
+    if (const Token* t = msg.try_get<Token>()) {
+      if (t->left == 0) {
+        self.send(coordinator_, Done{});
+      } else {
+        ++made_;
+        self.send(next_, Token{t->left - 1});
+      }
+    } else if (const Next* n = msg.try_get<Next>()) {
+      next_ = n->pid;
+    } else if (msg.is<Stop>()) {
+      hops_->fetch_add(made_, std::memory_order_relaxed);
+      self.exit(Reason::normal());
+    }
+  }
+
+ private:
+  Pid coordinator_;
+  Pid next_;
+  std::uint64_t made_ = 0;
+  std::atomic<std::uint64_t>* hops_;
+};
+
+int run_ring(std::uint64_t p, std::uint64_t h, bool fiber) {
+  ThreadedEngine engine{engine_options()};
   std::atomic<std::uint64_t> hops{0};
   std::atomic<double> elapsed{0};
   std::atomic<bool> done{false};
   engine.spawn([&, p, h](Process& self) {
     std::vector<Pid> ring;
     ring.reserve(p);
-    for (std::uint64_t i = 0; i < p; ++i) ring.push_back(self.spawn(ring_member, self.self(), &hops));
+    for (std::uint64_t i = 0; i < p; ++i) {
+      ring.push_back(fiber ? self.spawn(ring_member, self.self(), &hops)
+                           : self.spawn_stackless<RingMemberServer>({}, self.self(), &hops));
+    }
     for (std::uint64_t i = 0; i < p; ++i) self.send(ring[i], Next{ring[(i + 1) % p]});
     auto t0 = Clock::now();
     self.send(ring[0], Token{h});
@@ -249,7 +287,7 @@ int run_ring(std::uint64_t p, std::uint64_t h) {
   check(done.load(), "ring: the token never came back");
   check(hops.load() == h, "ring: " + std::to_string(hops.load()) + " hops made, " + std::to_string(h) + " asked");
   check(engine.process_count() == 0, "ring: processes left");
-  result("ring", "hops_per_s", static_cast<double>(h) / elapsed.load(), "1/s");
+  result(fiber ? "ring" : "ring_stackless", "hops_per_s", static_cast<double>(h) / elapsed.load(), "1/s");
   return 0;
 }
 
@@ -285,7 +323,7 @@ int run_skynet(std::uint64_t n) {
       return 64;
     }
   }
-  ThreadedEngine engine;
+  ThreadedEngine engine{engine_options()};
   std::atomic<std::uint64_t> sum{0};
   std::atomic<double> elapsed{0};
   std::atomic<bool> done{false};
@@ -314,7 +352,7 @@ struct FanItem {
 };
 
 int run_fanin(std::uint64_t s, std::uint64_t m) {
-  ThreadedEngine engine;
+  ThreadedEngine engine{engine_options()};
   std::atomic<std::uint64_t> count{0}, sum{0};
   std::atomic<double> elapsed{0};
   engine.spawn([&, s, m](Process& self) {
@@ -445,6 +483,13 @@ int run_sim_ring(std::uint64_t p, std::uint64_t h) {
   return 0;
 }
 
+// The optional process-kind argument: fiber (the default) or stackless; -1 if it is neither.
+int kind_arg(int argc, char** argv, int i) {
+  if (i >= argc) return 1;
+  std::string_view k = argv[i];
+  return k == "fiber" ? 1 : k == "stackless" ? 0 : -1;
+}
+
 int usage() {
   std::fprintf(stderr,
                "usage: moira_compare spawn N fiber|stackless | pingpong N | ring P H | skynet N | fanin S M |"
@@ -462,7 +507,11 @@ int main(int argc, char** argv) {
     return run_spawn(arg_u64(argc, argv, 2, "N"), argv[3]);
   }
   if (w == "pingpong") return run_pingpong(arg_u64(argc, argv, 2, "N"));
-  if (w == "ring") return run_ring(arg_u64(argc, argv, 2, "P"), arg_u64(argc, argv, 3, "H"));
+  if (w == "ring") {
+    int fiber = kind_arg(argc, argv, 4);
+    if (fiber < 0) return usage();
+    return run_ring(arg_u64(argc, argv, 2, "P"), arg_u64(argc, argv, 3, "H"), fiber == 1);
+  }
   if (w == "skynet") return run_skynet(arg_u64(argc, argv, 2, "N"));
   if (w == "fanin") return run_fanin(arg_u64(argc, argv, 2, "S"), arg_u64(argc, argv, 3, "M"));
   if (w == "sim_pingpong") return run_sim_pingpong(arg_u64(argc, argv, 2, "N"));

@@ -24,8 +24,9 @@ TARGETS = {
 
 
 def peer_workload(workload):
-    """moira's spawn_cold_fiber / spawn_cold_stackless compare with the peers' spawn_cold."""
-    for base in ("spawn_cold", "spawn_warm"):
+    """moira's spawn_cold_fiber / spawn_cold_stackless compare with the peers' spawn_cold, and its
+    ring_stackless (the ring of server processes) with the peers' ring."""
+    for base in ("spawn_cold", "spawn_warm", "ring"):
         if workload.startswith(base + "_"):
             return base
     return workload
