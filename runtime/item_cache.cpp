@@ -55,6 +55,13 @@ void ItemCache::refill(Lists& l, std::size_t c) noexcept {
   d.batches[c].pop_back();
 }
 
+std::size_t ItemCache::depot_batches(std::size_t n) {
+  if (n == 0 || n > kGrain * kClasses) return 0;
+  Depot& d = depot();
+  std::lock_guard lock{d.mutex};
+  return d.batches[(n - 1) / kGrain].size();
+}
+
 void ItemCache::drain(Lists& l) noexcept {
   l.alive = false;
   for (std::size_t c = 0; c < kClasses; ++c) {

@@ -85,6 +85,9 @@ class ItemCache {
 #endif
     return ::operator new(n);
   }
+  // Batches waiting in the depot for blocks of n bytes (for tests and diagnostics).
+  static std::size_t depot_batches(std::size_t n);
+
   static void deallocate(void* p, [[maybe_unused]] std::size_t n) noexcept {
 #if !MOIRA_ITEM_CACHE_OFF
     if (n <= kGrain * kClasses) {
