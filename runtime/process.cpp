@@ -9,7 +9,7 @@
 #include <mutex>
 
 #include "runtime/fiber_switch.hpp"
-#include "runtime/huge_arena.hpp"
+#include "runtime/arena.hpp"
 #include "runtime/node.hpp"
 
 namespace moira {
@@ -58,7 +58,7 @@ Process* ProcessPool::allocate() {
     c.free.insert(c.free.end(), s.end() - static_cast<std::ptrdiff_t>(take), s.end());
     s.resize(s.size() - take);
   }
-  if (c.free.empty()) return new (huge_arena_allocate(sizeof(Process))) Process;
+  if (c.free.empty()) return new (arena_allocate(sizeof(Process))) Process;
   Process* p = c.free.back();
   c.free.pop_back();
   return p;
@@ -134,7 +134,7 @@ void Process::reset_for_reuse() {
   monitored_by_.clear();
   active_timeout_ = last_spawn_monitor_ = Ref{};
   exit_reason_ = Reason::normal();
-  name_.clear();
+  name_.reset();
   reductions_ = rng_ = 0;
   engine_data_ = nullptr;
   run_next = nullptr;
@@ -250,7 +250,7 @@ void Process::finish() {
   // Killed while waiting in receive ... after: that timer would otherwise fire into the void
   // (and keep run_until_idle waiting for it).
   if (!active_timeout_.is_null()) engine.cancel_timer(active_timeout_);
-  if (!name_.empty()) node_->registry().remove(name_, pid_);
+  if (name_) node_->registry().remove(*name_, pid_);
   for (detail::Item* item = inbox_.close(); item;) {
     detail::Item* next = item->next;
     item->next = nullptr;
@@ -561,18 +561,18 @@ void Process::exit(Pid to, Reason reason) {
 void Process::exit(Reason reason) { throw detail::ExitNow{std::move(reason)}; }
 
 void Process::register_name(std::string name) {
-  if (!name_.empty()) throw Error(fmt::format("register_name('{}'): {} is already registered as '{}'", name, pid_, name_));
+  if (name_) throw Error(fmt::format("register_name('{}'): {} is already registered as '{}'", name, pid_, *name_));
   if (!node_->registry().add(name, pid_)) {
     auto owner = node_->registry().find(name);
     throw Error(fmt::format("register_name('{}'): the name is taken by {}", name, owner.value_or(Pid{})));
   }
-  name_ = std::move(name);
+  name_ = std::make_unique<std::string>(std::move(name));
 }
 
 void Process::unregister_name() {
-  if (name_.empty()) return;
-  node_->registry().remove(name_, pid_);
-  name_.clear();
+  if (!name_) return;
+  node_->registry().remove(*name_, pid_);
+  name_.reset();
 }
 
 std::optional<Pid> Process::whereis(std::string_view name) const { return node_->registry().find(name); }
@@ -604,7 +604,7 @@ ProcessInfo Process::own_info() const {
   for (auto& m : monitors_) i.monitors.push_back(m.pid);
   for (auto& m : monitored_by_) i.monitored_by.push_back(m.pid);
   i.reductions = reductions_;
-  i.registered_name = name_;
+  if (name_) i.registered_name = *name_;
   return i;
 }
 

@@ -311,7 +311,7 @@ class Process {
   Ref active_timeout_;                      // the timer of the receive in progress
   Ref last_spawn_monitor_;
   Reason exit_reason_;
-  std::string name_;
+  std::unique_ptr<std::string> name_;  // registered name; a pointer keeps every Process a line smaller
   std::uint64_t reductions_ = 0;
   std::uint64_t rng_ = 0;
   void* engine_data_ = nullptr;

@@ -1,8 +1,7 @@
-#include "runtime/huge_arena.hpp"
+#include "runtime/arena.hpp"
 
 #include <sys/mman.h>
 
-#include <cstdint>
 #include <new>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -22,20 +21,13 @@ namespace {
 constexpr std::size_t kRegion = std::size_t{2} << 20;
 
 char* map_region() {
-  // Twice the size, then trim, so the region is 2 MiB-aligned and THP can back it whole.
-  void* m = ::mmap(nullptr, 2 * kRegion, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* m = ::mmap(nullptr, kRegion, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED) throw std::bad_alloc();
-  auto base = reinterpret_cast<std::uintptr_t>(m);
-  std::uintptr_t aligned = (base + kRegion - 1) & ~(kRegion - 1);
-  if (aligned > base) ::munmap(m, aligned - base);
-  std::uintptr_t tail = aligned + kRegion, end = base + 2 * kRegion;
-  if (end > tail) ::munmap(reinterpret_cast<void*>(tail), end - tail);
-  ::madvise(reinterpret_cast<void*>(aligned), kRegion, MADV_HUGEPAGE);  // advice: failure is harmless
 #if MOIRA_LSAN
   // The objects here own heap memory (a Process's vectors and strings): let LeakSanitizer see them.
-  __lsan_register_root_region(reinterpret_cast<void*>(aligned), kRegion);
+  __lsan_register_root_region(m, kRegion);
 #endif
-  return reinterpret_cast<char*>(aligned);
+  return static_cast<char*>(m);
 }
 
 struct Cursor {
@@ -46,7 +38,7 @@ struct Cursor {
 }  // namespace
 
 // noinline: fibers may move between threads; each call must find its own thread's cursor.
-__attribute__((noinline)) void* huge_arena_allocate(std::size_t size) {
+__attribute__((noinline)) void* arena_allocate(std::size_t size) {
   thread_local Cursor c;
   size = (size + 63) & ~std::size_t{63};
   if (size > kRegion) throw std::bad_alloc();
