@@ -27,6 +27,23 @@ inline std::size_t resident_bytes() {
   return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 }
 
+// The idle processes of the spawn workloads: each counts itself started, then waits for Stop.
+struct Stop {};
+inline std::atomic<std::uint64_t> idle_started{0};
+
+inline void idle_fiber(Process& self) {
+  idle_started.fetch_add(1, std::memory_order_relaxed);
+  self.receive([](const Stop&) {});
+}
+
+class IdleStackless final : public Stackless {
+ public:
+  void start(Process&) override { idle_started.fetch_add(1, std::memory_order_relaxed); }
+  void handle(Process& self, Message msg) override {
+    if (msg.is<Stop>()) self.exit(Reason::normal());
+  }
+};
+
 struct PingPongRun {
   double seconds = 0;
   std::uint64_t pongs_matched = 0;  // pongs answering the ping just sent

@@ -46,6 +46,10 @@ namespace {
 
 using bench::resident_bytes;
 using bench::seconds_since;
+using bench::idle_fiber;
+using bench::idle_started;
+using bench::IdleStackless;
+using bench::Stop;
 
 // Peak resident set (VmHWM) in KiB, for diagnostics on stderr.
 long peak_resident_kib() {
@@ -96,8 +100,6 @@ std::uint64_t arg_u64(int argc, char** argv, int i, const char* name) {
   return v;
 }
 
-struct Stop {};
-
 ThreadedEngine::Options engine_options() {
   ThreadedEngine::Options o;
   if (const char* w = std::getenv("MOIRA_BENCH_WORKERS")) o.workers = static_cast<unsigned>(std::atoi(w));
@@ -108,27 +110,12 @@ ThreadedEngine::Options engine_options() {
 // ------------------------------------------------------------------------------------------------
 // spawn
 
-std::atomic<std::uint64_t> g_started{0};
-
-void idle_fiber(Process& self) {
-  g_started.fetch_add(1, std::memory_order_relaxed);
-  self.receive([](const Stop&) {});
-}
-
-class IdleStackless final : public Stackless {
- public:
-  void start(Process&) override { g_started.fetch_add(1, std::memory_order_relaxed); }
-  void handle(Process& self, Message msg) override {
-    if (msg.is<Stop>()) self.exit(Reason::normal());
-  }
-};
-
 // One wave: a process spawns n idle processes (as Erlang code would: spawns from inside a process
 // go to its worker's own deque); timed from before the spawner is spawned until the engine is
 // idle, i.e. every process has run to its receive.
 double spawn_wave(ThreadedEngine& engine, bool fiber, std::uint64_t n, std::vector<Pid>& pids) {
   pids.clear();
-  g_started.store(0);
+  idle_started.store(0);
   long faults0 = minor_faults();
   auto t0 = Clock::now();
   engine.spawn([&pids, fiber, n](Process& self) {
@@ -140,7 +127,7 @@ double spawn_wave(ThreadedEngine& engine, bool fiber, std::uint64_t n, std::vect
   double s = seconds_since(t0);
   std::fprintf(stderr, "spawn: wave of %llu took %.3f s, %ld minor page faults\n", static_cast<unsigned long long>(n), s,
                minor_faults() - faults0);
-  check(g_started.load() == n, "spawn: " + std::to_string(g_started.load()) + " of " + std::to_string(n) + " started");
+  check(idle_started.load() == n, "spawn: " + std::to_string(idle_started.load()) + " of " + std::to_string(n) + " started");
   check(pids.size() == n, "spawn: pid count");
   check(engine.process_count() == n, "spawn: process count " + std::to_string(engine.process_count()));
   return s;

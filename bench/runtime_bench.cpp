@@ -43,6 +43,10 @@ struct Config {
 
 using bench::resident_bytes;
 using bench::seconds_since;
+using bench::idle_fiber;
+using bench::idle_started;
+using bench::IdleStackless;
+using bench::Stop;
 
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "runtime_bench: CHECK FAILED: %s\n", what);
@@ -52,23 +56,6 @@ using bench::seconds_since;
 
 // ------------------------------------------------------------------------------------------------
 // Spawn cost and resident memory of idle processes
-
-struct Stop {};
-
-std::atomic<std::size_t> g_started{0};
-
-void idle_fiber(Process& self) {
-  g_started.fetch_add(1, std::memory_order_relaxed);
-  self.receive([](const Stop&) {});
-}
-
-class IdleStackless final : public Stackless {
- public:
-  void start(Process&) override { g_started.fetch_add(1, std::memory_order_relaxed); }
-  void handle(Process& self, Message msg) override {
-    if (msg.is<Stop>()) self.exit(Reason::normal());
-  }
-};
 
 enum class Kind { fiber, stackless };
 
@@ -83,14 +70,14 @@ struct SpawnResult {
 // receive. Returns seconds.
 double spawn_wave(ThreadedEngine& engine, Kind kind, std::size_t n, std::vector<Pid>& pids) {
   pids.clear();
-  g_started.store(0);
+  idle_started.store(0);
   auto t0 = Clock::now();
   for (std::size_t i = 0; i < n; ++i) {
     pids.push_back(kind == Kind::fiber ? engine.spawn(idle_fiber) : engine.spawn_stackless<IdleStackless>());
   }
   engine.run_until_idle();
   double s = seconds_since(t0);
-  if (g_started.load() != n) fail("not every spawned process started");
+  if (idle_started.load() != n) fail("not every spawned process started");
   if (engine.process_count() != n) fail("process count after spawn wave");
   return s;
 }
@@ -99,7 +86,7 @@ double spawn_wave(ThreadedEngine& engine, Kind kind, std::size_t n, std::vector<
 // spawns), so spawns go to the worker's own queue instead of through the shared one.
 double spawn_wave_inside(ThreadedEngine& engine, Kind kind, std::size_t n, std::vector<Pid>& pids) {
   pids.clear();
-  g_started.store(0);
+  idle_started.store(0);
   auto t0 = Clock::now();
   engine.spawn([&, kind, n](Process& self) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -108,7 +95,7 @@ double spawn_wave_inside(ThreadedEngine& engine, Kind kind, std::size_t n, std::
   });
   engine.run_until_idle();
   double s = seconds_since(t0);
-  if (g_started.load() != n || pids.size() != n) fail("not every process spawned by a process started");
+  if (idle_started.load() != n || pids.size() != n) fail("not every process spawned by a process started");
   if (engine.process_count() != n) fail("process count after spawn wave");
   return s;
 }
