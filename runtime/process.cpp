@@ -10,6 +10,7 @@
 
 #include "runtime/fiber_switch.hpp"
 #include "runtime/arena.hpp"
+#include "runtime/eh_state.hpp"
 #include "runtime/node.hpp"
 
 namespace moira {
@@ -190,20 +191,30 @@ void Process::run_fiber_body() {
 }
 
 detail::SliceEnd Process::run_slice() {
-  if (stackless_) return run_stackless_slice();
+  if (stackless_) {
+    // Callbacks run on this stack, but not inside whatever it is unwinding or handling.
+    const detail::EhState scheduler_eh = detail::EhState::take();
+    detail::SliceEnd end = run_stackless_slice();
+    scheduler_eh.restore();
+    return end;
+  }
   if (!fiber_ctx_) fiber_ctx_ = ctx::make_fcontext(stack_.top(), stack_.size, &fiber_trampoline);
+  const detail::EhState scheduler_eh = detail::EhState::take();
   fiber_switch_.enter_fiber(stack_);
   ctx::transfer_t t = ctx::jump_fcontext(fiber_ctx_, this);
   fiber_switch_.back_in_scheduler();
+  scheduler_eh.restore();
   fiber_ctx_ = t.fctx;
   return slice_end_;
 }
 
 void Process::park(detail::SliceEnd why) {
   slice_end_ = why;
+  const detail::EhState fiber_eh = detail::EhState::take();
   fiber_switch_.leave_fiber();
   ctx::transfer_t t = ctx::jump_fcontext(sched_ctx_, nullptr);
   fiber_switch_.arrived_in_fiber();
+  fiber_eh.restore();
   sched_ctx_ = t.fctx;
 }
 

@@ -130,6 +130,39 @@ TEST_CASE("killing a process blocked in receive unwinds its fiber: destructors r
   });
 }
 
+// The C++ runtime tracks the exceptions being handled per thread. A fiber that waits inside a catch
+// block must find its own exception there afterwards, even if another process on the same thread
+// entered and left a catch block meanwhile (which, shared, would have destroyed the first one's).
+TEST_CASE("a process waiting inside a catch block keeps its own exception", "[conformance]") {
+  on_each_engine([](Harness& h) {
+    Recorder rec;
+    h.engine().spawn([&](Process& self) {
+      Pid other = self.spawn([&](Process& me, Pid first) {
+        try {
+          throw std::runtime_error("second");
+        } catch (const std::exception&) {
+          me.receive<Go>();  // the first process is inside its catch block now
+        }
+        me.send(first, Go{});
+      }, self.self());
+      try {
+        throw std::runtime_error("first");
+      } catch (const std::exception&) {
+        self.send(other, Go{});
+        self.receive<Go>();  // the other process left its catch block meanwhile
+        try {
+          throw;
+        } catch (const std::exception& again) {
+          rec.add(fmt::format("rethrown: {}", again.what()));
+        }
+        rec.add(fmt::format("in flight: {}", std::uncaught_exceptions()));
+      }
+    });
+    h.run();
+    CHECK(rec.events() == std::vector<std::string>{"rethrown: first", "in flight: 0"});
+  });
+}
+
 TEST_CASE("a process that catches everything still dies when killed", "[conformance]") {
   on_each_engine([](Harness& h) {
     std::atomic<int> catches{0};
