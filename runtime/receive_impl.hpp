@@ -30,6 +30,14 @@ void Process::receive(Clauses&&... clauses) {
       using T = typename Traits::type;
       auto* item = static_cast<detail::MessageItem*>(cursor.current());
       if constexpr (std::is_same_v<T, Message>) {
+        if constexpr (Traits::has_guard) {
+          // The guard sees the message in place: it stays queued unless the guard accepts it.
+          struct Borrowed {
+            Message view;
+            ~Borrowed() { (void)view.release().release(); }
+          } borrowed{Message{std::unique_ptr<detail::MessageItem>(item)}};
+          if (!clause.guard(std::as_const(borrowed.view))) return false;
+        }
         detail::ItemPtr owned = cursor.remove();
         cancel_receive_timer(timer);
         note_receive();

@@ -107,6 +107,29 @@ TEST_CASE("a Message clause matches any type; the rest stay queued", "[conforman
   });
 }
 
+TEST_CASE("match<Message> with a guard takes only what the guard accepts; the rest stay in order", "[conformance]") {
+  on_each_engine([](Harness& h) {
+    Recorder rec;
+    Pid p = h.engine().spawn([&](Process& self) {
+      self.receive<Stop>();
+      auto big_int = [](const Message& m) { return m.is<int>() && m.get<int>() > 5; };
+      self.receive(match<Message>(big_int, [&](Message m) { rec.add("guarded " + std::to_string(m.get<int>())); }));
+      for (int i = 0; i < 2; ++i) {
+        self.receive([&](Message m) { rec.add(m.is<int>() ? "int " + std::to_string(m.get<int>()) : "double"); });
+      }
+      self.receive(match<Message>(big_int, [&](Message) { rec.add("unexpected"); }), after(0ms, [&] { rec.add("none left"); }));
+    });
+    h.engine().spawn([p](Process& self) {
+      self.send(p, 3);
+      self.send(p, 2.5);
+      self.send(p, 7);
+      self.send(p, Stop{});
+    });
+    h.run();
+    CHECK(rec.events() == std::vector<std::string>{"guarded 7", "int 3", "double", "none left"});
+  });
+}
+
 TEST_CASE("after: the timeout runs when nothing matches in time; after(0) polls", "[conformance]") {
   on_each_engine([](Harness& h) {
     Recorder rec;
