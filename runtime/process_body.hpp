@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -31,8 +32,12 @@ class Stackless {
 struct SpawnOptions {
   bool link = false;
   bool monitor = false;
-  NodeId node = 0;
+  // Where the new process lives. Unset: on the spawning process's node, like Erlang's spawn/1
+  // (node 0 when spawned from outside any process).
+  std::optional<NodeId> node = std::nullopt;
   std::size_t stack_size = 0;  // fiber stack, bytes (reserved, committed lazily); 0: engine default
+
+  NodeId node_for(NodeId spawner) const { return node.value_or(spawner); }
 };
 
 namespace detail {

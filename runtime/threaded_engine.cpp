@@ -322,8 +322,8 @@ std::optional<ProcessInfo> ThreadedEngine::process_info(Pid pid) {
 }
 
 Pid ThreadedEngine::spawn_process(Process* parent, detail::ProcessBody body, const SpawnOptions& opts) {
-  if (opts.node != 0) {
-    throw Error(fmt::format("spawn on node {}: a ThreadedEngine has one node, 0 (nodes are a simulator feature)", opts.node));
+  if (opts.node_for(0) != 0) {
+    throw Error(fmt::format("spawn on node {}: a ThreadedEngine has one node, 0 (nodes are a simulator feature)", *opts.node));
   }
   Process* p = Process::create(*this, impl_->node, parent, std::move(body), opts, impl_->options.stack_size);
   Pid pid = p->self();

@@ -1,7 +1,8 @@
 // ping-monitor: a pinger on node 0 monitors a ponger on node 1 and pings it, while node 1 crashes
 // and restarts and the network partitions and heals. Every restart boots a new ponger, which
 // says hello. Invariants: no pong answers a ping that was never sent; each monitor gives at most
-// one Down; the pinger hears from every ponger incarnation that said hello before the run ended.
+// one Down; the pinger hears from every ponger incarnation that said hello before the run ended;
+// every ponger runs on node b (the boot function's plain spawn is local to b).
 #include <fmt/format.h>
 
 #include <map>
@@ -31,8 +32,15 @@ struct State {
   long downs = 0;
   long duplicate_downs = 0;
   long hellos = 0;
+  long hellos_from_elsewhere = 0;  // from a ponger not on node b: the world is not what it claims
+  NodeId ponger_node = 0;
   std::map<std::uint64_t, int> downs_per_ref;  // by ref value: ordered, deterministic
 };
+
+void count_hello(State& st, const Hello& h) {
+  ++st.hellos;
+  if (h.ponger.node != st.ponger_node) ++st.hellos_from_elsewhere;
+}
 
 }  // namespace
 
@@ -54,7 +62,7 @@ Scenario ping_monitor() {
       Time stop_at = self.now() + 6s;
       while (self.now() < stop_at) {
         if (!ponger) {
-          self.receive([&](const Hello& h) { ++st->hellos, ponger = h.ponger, mon = self.monitor(ponger); },
+          self.receive([&](const Hello& h) { count_hello(*st, h), ponger = h.ponger, mon = self.monitor(ponger); },
                        after(500ms, [] {}));
           continue;
         }
@@ -66,7 +74,7 @@ Scenario ping_monitor() {
               if (p.seq > st->sent || p.seq <= 0) ++st->bad_pongs;
             },
             [&](const Hello& h) {  // a new incarnation while we still watch the old one
-              ++st->hellos;
+              count_hello(*st, h);
               self.demonitor(mon, true);
               ponger = h.ponger;
               mon = self.monitor(ponger);
@@ -89,8 +97,12 @@ Scenario ping_monitor() {
         }
       });
     });
-    (void)b;
+    st->ponger_node = b;
     return [st](const sim::RunResult&) -> Verdict {
+      if (st->hellos_from_elsewhere) {
+        return Verdict::fail(fmt::format("{} of {} pongers did not run on node b: spawn in a boot function is not node-local",
+                                         st->hellos_from_elsewhere, st->hellos));
+      }
       if (st->bad_pongs) return Verdict::fail(fmt::format("{} pongs answered pings never sent", st->bad_pongs));
       if (st->duplicate_downs) return Verdict::fail(fmt::format("{} monitors gave more than one Down", st->duplicate_downs));
       if (st->hellos == 0) return Verdict::fail("the pinger never heard from a ponger");

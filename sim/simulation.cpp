@@ -348,9 +348,10 @@ RunResult Simulation::make_result(std::optional<Outcome> stopped) {
 // Processes
 
 Pid Simulation::spawn_process(Process* parent, moira::detail::ProcessBody body, const SpawnOptions& opts) {
-  if (opts.node >= nodes_.size()) throw Error(fmt::format("spawn on node {}: there is no such node", opts.node));
-  NodeState& ns = nodes_[opts.node];
-  if (!ns.node) throw Error(fmt::format("spawn on node {} ({}): the node is down", opts.node, ns.name));
+  const NodeId node = opts.node_for(parent ? parent->node() : NodeId{0});
+  if (node >= nodes_.size()) throw Error(fmt::format("spawn on node {}: there is no such node", node));
+  NodeState& ns = nodes_[node];
+  if (!ns.node) throw Error(fmt::format("spawn on node {} ({}): the node is down", node, ns.name));
   Process* p = Process::create(*this, *ns.node, parent, std::move(body), opts, options_.stack_size);
   std::uint64_t key = ++last_key_;
   p->engine_data() = reinterpret_cast<void*>(static_cast<std::uintptr_t>(key));
@@ -359,12 +360,12 @@ Pid Simulation::spawn_process(Process* parent, moira::detail::ProcessBody body, 
   ns.slots[pid.index] = p;
   ++ns.live;
   note(EventKind::spawn, pid, parent ? parent->self() : Pid{}, (opts.link ? 1u : 0u) | (opts.monitor ? 2u : 0u));
-  if (mode_ == Mode::teardown || (mode_ != Mode::normal && opts.node == crashing_)) {
+  if (mode_ == Mode::teardown || (mode_ != Mode::normal && node == crashing_)) {
     p->condemn(Reason::noconnection());  // picked up by the crash or teardown loop
     return pid;
   }
   runnable_.push(p, key);
-  if (parent && parent->node() != opts.node && (opts.link || opts.monitor)) sever_new_spawn(parent, p);
+  if (parent && parent->node() != node && (opts.link || opts.monitor)) sever_new_spawn(parent, p);
   return pid;
 }
 
