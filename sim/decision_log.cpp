@@ -1,6 +1,8 @@
 #include "sim/decision_log.hpp"
 
+#include <array>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <istream>
 #include <ostream>
@@ -12,6 +14,7 @@ namespace moira::sim {
 namespace {
 
 constexpr std::string_view kMagic = "moira-decision-log";
+constexpr std::uint64_t kMaxDecisions = 1'000'000'000;
 
 std::vector<std::string_view> split_words(std::string_view line) {
   std::vector<std::string_view> words;
@@ -43,7 +46,10 @@ class Reader {
   Reader(std::istream& in, std::string_view name) : in_(in), name_(name) {}
 
   [[noreturn]] void fail(std::string_view expected, std::string_view found) const {
-    throw LogError(fmt::format("{}:{}: expected {}, found '{}'", name_, line_no_, expected, found));
+    std::string shown{found};  // a binary file's bytes would garble the terminal
+    for (char& c : shown)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    throw LogError(fmt::format("{}:{}: expected {}, found '{}'", name_, line_no_, expected, shown));
   }
   [[noreturn]] void fail_eof(std::string_view expected) const {
     throw LogError(fmt::format("{}:{}: expected {}, found the end of the file (truncated log?)", name_, line_no_ + 1,
@@ -51,10 +57,28 @@ class Reader {
   }
   std::string next(std::string_view expected) {
     std::string line;
-    if (!std::getline(in_, line)) fail_eof(expected);
-    ++line_no_;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!try_next(line, expected)) fail_eof(expected);
     return line;
+  }
+  // False at the end of the file. Lines and the whole log are bounded, so that /dev/zero or a
+  // binary file is refused at once instead of being read until memory runs out.
+  bool try_next(std::string& line, std::string_view expected) {
+    in_.getline(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    const auto got = static_cast<std::size_t>(in_.gcount());
+    if (in_.fail() && got == 0 && in_.eof()) return false;
+    ++line_no_;
+    line.assign(buf_.data(), std::strlen(buf_.data()));
+    if (in_.fail() && got >= kMaxLine) {
+      fail(fmt::format("{} (lines have at most {} bytes: is this a moira decision log?)", expected, kMaxLine),
+           line.substr(0, 32) + "...");
+    }
+    bytes_ += got;
+    if (bytes_ > kMaxBytes) {
+      throw LogError(fmt::format("{}:{}: the log is larger than {} MiB; no run of moira records that many decisions",
+                                 name_, line_no_, kMaxBytes >> 20));
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return true;
   }
   // "<key> <rest of line>": returns the rest.
   std::string keyed(std::string_view key) {
@@ -74,9 +98,13 @@ class Reader {
   std::size_t line_no() const { return line_no_; }
 
  private:
+  static constexpr std::size_t kMaxLine = 4096;
+  std::array<char, kMaxLine + 1> buf_{};
+  static constexpr std::size_t kMaxBytes = std::size_t{4} << 30;
   std::istream& in_;
   std::string name_;
   std::size_t line_no_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 DecisionRecord parse_decision(Reader& r, std::uint64_t previous_step) {
@@ -140,6 +168,10 @@ DecisionLog DecisionLog::read(std::istream& in, std::string_view source_name) {
   log.scenario = r.keyed("scenario");
   log.options_fingerprint = r.keyed_number("options");
   std::uint64_t count = r.keyed_number("decisions");
+  if (count > kMaxDecisions) {
+    throw LogError(fmt::format("{}:{}: {} decisions is more than any run records (at most {})", source_name, r.line_no(),
+                               count, kMaxDecisions));
+  }
   log.decisions.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, 1u << 20)));
   std::uint64_t previous_step = 0;
   for (std::uint64_t i = 0; i < count; ++i) {
@@ -166,12 +198,8 @@ DecisionLog DecisionLog::read(std::istream& in, std::string_view source_name) {
   auto steps = parse_u64(field(ew[3], "steps"));
   if (!steps) r.fail("a step count", ew[3]);
   log.steps = *steps;
-  std::string extra;
-  while (std::getline(in, extra)) {
-    if (!extra.empty() && extra != "\r") {
-      throw LogError(fmt::format("{}:{}: expected the end of the file after the 'end' line, found '{}'", source_name,
-                                 r.line_no() + 1, extra));
-    }
+  for (std::string extra; r.try_next(extra, "the end of the file after the 'end' line");) {
+    if (!extra.empty()) r.fail("the end of the file after the 'end' line", extra);
   }
   return log;
 }

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <optional>
+
 #include "sim/pct.hpp"
 #include "sim/random_walk.hpp"
 #include "sim/replay_source.hpp"
@@ -29,8 +32,40 @@ ScenarioRun run_scenario(const Scenario& scenario, Options options, const Strate
 }
 
 std::string ReplayResult::describe() const {
-  return fmt::format("{}: {}", reproduced ? "reproduced" : "not reproduced", result.describe());
+  std::string out = fmt::format("{}: {}", reproduced ? "reproduced" : "not reproduced", result.describe());
+  for (const auto& m : mismatches) out += "\n  " + m;
+  return out;
 }
+
+namespace {
+// The seed a strategy line names ("random seed=42", "pct depth=3 seed=7 steps=2000"), if any.
+std::optional<std::uint64_t> seed_in(std::string_view strategy) {
+  std::size_t at = strategy.find("seed=");
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view digits = strategy.substr(at + 5);
+  digits = digits.substr(0, digits.find(' '));
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+  return v;
+}
+
+// Everything the log recorded about its run's end, against what the replay did.
+std::vector<std::string> compare(const DecisionLog& log, const RunResult& r, std::uint64_t steps) {
+  std::vector<std::string> out;
+  if (auto s = seed_in(log.strategy); s && *s != log.seed) {
+    out.push_back(fmt::format("seed: the log says {}, but its strategy line says '{}'", log.seed, log.strategy));
+  }
+  if (r.trace_hash != log.trace_hash) {
+    out.push_back(fmt::format("trace hash: the log says {:#018x}, the replay gave {:#018x}", log.trace_hash, r.trace_hash));
+  }
+  if (std::string_view outcome = to_string(r.outcome); !log.outcome.empty() && outcome != log.outcome) {
+    out.push_back(fmt::format("outcome: the log says {}, the replay gave {}", log.outcome, outcome));
+  }
+  if (steps != log.steps) out.push_back(fmt::format("steps: the log says {}, the replay took {}", log.steps, steps));
+  return out;
+}
+}  // namespace
 
 ReplayResult replay(const DecisionLog& log, const Scenario& scenario, Options options,
                     const std::string& scenario_name) {
@@ -56,7 +91,8 @@ ReplayResult replay(const DecisionLog& log, const Scenario& scenario, Options op
       out.result.outcome = Outcome::diverged;
     }
   }
-  out.reproduced = !out.result.divergence && out.result.trace_hash == log.trace_hash;
+  if (!out.result.divergence) out.mismatches = compare(log, out.result, sim.steps());
+  out.reproduced = !out.result.divergence && out.mismatches.empty();
   return out;
 }
 

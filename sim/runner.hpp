@@ -44,6 +44,8 @@ ScenarioRun run_scenario(const Scenario& scenario, Options options, const Strate
 struct ReplayResult {
   RunResult result;
   bool reproduced = false;
+  // Each recorded fact the replay contradicts, as "field: the log says X, the replay gave Y".
+  std::vector<std::string> mismatches;
   std::string describe() const;
 };
 ReplayResult replay(const DecisionLog& log, const Scenario& scenario, Options options,

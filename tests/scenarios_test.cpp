@@ -1,6 +1,7 @@
 // The scenarios and the moira command line.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -111,4 +112,95 @@ TEST_CASE("moira: a saved decision log replays; a malformed or mismatched one is
   std::filesystem::remove(garbage_log);
 
   CHECK(moira_cli({"replay", "lost-update", "/no/such/file.log"}).code == cli::Exit::usage);
+}
+
+TEST_CASE("moira: bad numbers are refused with their range, never wrapped", "[scenarios]") {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases{
+      {{"sweep", "--all", "--seeds", "-5"}, "--seeds: '-5' is not a whole number"},
+      {{"sweep", "--all", "--seeds", "18446744073709551616"}, "--seeds: 18446744073709551616 is out of range"},
+      {{"sweep", "--all", "--seeds", "0"}, "--seeds: 0 is out of range: use a number from 1 to"},
+      {{"sweep", "--all", "--first-seed", "-1"}, "--first-seed: '-1' is not a whole number"},
+      {{"sweep", "--all", "--first-seed", "18446744073709551615", "--seeds", "2"}, "runs past the last seed"},
+      {{"run", "ping-monitor", "--strategy", "pct", "--pct-depth", "1000000000"}, "--pct-depth: 1000000000 is out of range"},
+      {{"run", "ping-monitor", "--seed", "12abc"}, "--seed: '12abc' is not a whole number"},
+  };
+  for (const Case& c : cases) {
+    auto r = moira_cli(c.args);
+    INFO(r.err);
+    CHECK(r.code == cli::Exit::usage);
+    CHECK(r.err.find(c.says) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);  // one line
+  }
+}
+
+TEST_CASE("moira: a failed write is an error, not a success", "[scenarios]") {
+  // A stream whose every write fails, like standard output on a full disk.
+  struct FullDisk : std::streambuf {
+    int overflow(int) override { return traits_type::eof(); }
+    std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
+  } full;
+  std::ostream out{&full};
+  std::ostringstream err;
+  std::vector<const char*> argv{"moira", "list"};
+  CHECK(cli::main(static_cast<int>(argv.size()), argv.data(), out, err) == cli::Exit::usage);
+  CHECK(err.str().find("writing the output failed") != std::string::npos);
+
+  if (std::filesystem::exists("/dev/full")) {
+    auto junit = moira_cli({"sweep", "supervised-pool", "--seeds", "2", "--junit", "/dev/full"});
+    CHECK(junit.code == cli::Exit::usage);
+    CHECK(junit.err.find("cannot write /dev/full") != std::string::npos);
+  }
+  auto nowhere = moira_cli({"sweep", "supervised-pool", "--seeds", "2", "--junit", "/no/such/dir/out.xml"});
+  CHECK(nowhere.code == cli::Exit::usage);
+  CHECK(nowhere.out.empty());  // refused before the sweep, not after it
+}
+
+TEST_CASE("moira replay: a log is read with bounds, and every recorded field is checked", "[scenarios]") {
+  if (std::filesystem::exists("/dev/zero")) {
+    auto zero = moira_cli({"replay", "lost-update", "/dev/zero"});
+    CHECK(zero.code == cli::Exit::usage);
+    CHECK(zero.err.find("is this a moira decision log?") != std::string::npos);
+  }
+  auto dir = std::filesystem::temp_directory_path();
+  std::string log = (dir / "moira_test_edit.log").string();
+  std::string edited = (dir / "moira_test_edited.log").string();
+  REQUIRE(moira_cli({"run", "supervised-pool", "--seed", "4", "--save-log", log}).code == cli::Exit::ok);
+  std::stringstream original;
+  original << std::ifstream(log).rdbuf();
+  const std::string text = original.str();
+  REQUIRE(moira_cli({"replay", "supervised-pool", log}).code == cli::Exit::ok);
+
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string t = text;
+    std::size_t at = t.find(from);
+    REQUIRE(at != std::string::npos);
+    t.replace(at, from.size(), to);
+    std::ofstream(edited) << t;
+    return moira_cli({"replay", "supervised-pool", edited});
+  };
+  auto end_line = text.substr(text.rfind("end hash="));
+  std::string hash = end_line.substr(9, 18);
+  std::string steps = end_line.substr(end_line.find("steps="));
+  std::string outcome = end_line.substr(end_line.find("outcome="), end_line.find(" steps=") - end_line.find("outcome="));
+  struct Edit {
+    std::string from, to, field;
+  };
+  const std::vector<Edit> edits{
+      {"seed 4\n", "seed 5\n", "seed:"},
+      {hash, "0x0123456789abcdef", "trace hash:"},
+      {steps, "steps=" + std::to_string(std::stoull(steps.substr(6)) + 1) + "\n", "steps:"},
+      {outcome, outcome == "outcome=completed" ? "outcome=deadlocked" : "outcome=completed", "outcome:"},
+  };
+  for (const Edit& e : edits) {
+    INFO("edit " << e.from << " -> " << e.to);
+    auto r = replace(e.from, e.to);
+    CHECK(r.code == cli::Exit::not_reproduced);
+    CHECK(r.err.find("does not reproduce its run: " + e.field) != std::string::npos);
+  }
+  std::filesystem::remove(log);
+  std::filesystem::remove(edited);
 }

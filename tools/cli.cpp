@@ -6,8 +6,12 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -16,6 +20,30 @@
 
 namespace moira::cli {
 namespace {
+
+// Counts, seeds and depths are whole numbers in a range. CLI11 would wrap "-5" and 2^64 into
+// huge values (a sweep that never ends), so they are parsed here, strictly, with the range named.
+template <class N>
+CLI::Option* add_number(CLI::App* app, const std::string& name, N& target, N min, N max, const std::string& help) {
+  auto parse = [&target, name, min, max](const std::string& text) {
+    N v{};
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec == std::errc::result_out_of_range || (ec == std::errc{} && end == text.data() + text.size() && (v < min || v > max))) {
+      throw CLI::ValidationError(name, fmt::format("{} is out of range: use a number from {} to {}", text, min, max));
+    }
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
+      throw CLI::ValidationError(name, fmt::format("'{}' is not a whole number (use {} to {})", text, min, max));
+    }
+    target = v;
+  };
+  return app->add_option_function<std::string>(name, parse, fmt::format("{} [{}..{}, default {}]", help, min, max, target))
+      ->type_name("N");
+}
+
+constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint64_t kMaxSeeds = 1'000'000'000;  // a month of sweeping: more is a typo
+constexpr unsigned kMaxPctDepth = 64;
+constexpr std::uint64_t kMaxPctSteps = 1'000'000'000;
 
 struct StrategyFlags {
   std::string kind = "random";
@@ -34,8 +62,8 @@ void add_strategy_flags(CLI::App* app, StrategyFlags& s) {
   app->add_option("--strategy", s.kind, "random (a seeded random walk) or pct (PCT, Burckhardt et al. 2010)")
       ->check(CLI::IsMember({"random", "pct"}))
       ->capture_default_str();
-  app->add_option("--pct-depth", s.pct_depth, "PCT bug depth d (d-1 priority change points)")->capture_default_str();
-  app->add_option("--pct-steps", s.pct_steps, "PCT: the expected number of steps of a run")->capture_default_str();
+  add_number(app, "--pct-depth", s.pct_depth, 1u, kMaxPctDepth, "PCT bug depth d (d-1 priority change points)");
+  add_number(app, "--pct-steps", s.pct_steps, std::uint64_t{1}, kMaxPctSteps, "PCT: the expected number of steps of a run");
 }
 
 const scenarios::Scenario* find_or_explain(const std::string& name, std::ostream& err) {
@@ -51,11 +79,26 @@ int exit_for(const scenarios::Outcome& o) {
   return Exit::ok;
 }
 
+// A failed write is an error, said with the system's reason: a full disk must not pass for a saved
+// report. The file is checked after close, when buffered data has really been written.
 bool write_file(const std::string& path, const std::string& text, std::ostream& err) {
-  std::ofstream f(path);
-  f << text;
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (f) {
+    f << text;
+    f.close();
+  }
   if (!f) {
-    err << fmt::format("moira: cannot write {}\n", path);
+    err << fmt::format("moira: cannot write {}: {}\n", path, std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+// Before a long sweep: can the report be written at all? (Better now than after an hour.)
+bool check_writable(const std::string& path, std::ostream& err) {
+  std::ofstream f(path, std::ios::binary | std::ios::app);
+  if (!f) {
+    err << fmt::format("moira: cannot write {}: {}\n", path, std::strerror(errno));
     return false;
   }
   return true;
@@ -119,6 +162,7 @@ int cmd_sweep(std::vector<std::string> names, bool all_scenarios, std::uint64_t 
     err << fmt::format("moira sweep: name a scenario, or --all. Known scenarios: {}\n", scenarios::names());
     return Exit::usage;
   }
+  if (!junit.empty() && !check_writable(junit, err)) return Exit::usage;
   std::vector<const scenarios::Scenario*> list;
   for (auto& n : names) {
     const scenarios::Scenario* s = find_or_explain(n, err);
@@ -217,7 +261,11 @@ int cmd_replay(const std::string& name, const std::string& path, std::ostream& o
   }
   scenarios::Outcome o{r.result, *check ? (*check)(r.result) : scenarios::Verdict::fail("no check")};
   out << fmt::format("{} seed {} replayed: {}; {}\n", name, log.seed, r.describe(), o.failed() ? "FAILED: " + o.why() : "ok");
-  if (!r.reproduced) return Exit::not_reproduced;
+  if (!r.reproduced) {
+    err << fmt::format("moira replay: {} does not reproduce its run: {}\n", path,
+                       r.mismatches.empty() ? "it diverged (see above)" : fmt::format("{}", fmt::join(r.mismatches, "; ")));
+    return Exit::not_reproduced;
+  }
   return exit_for(o);
 }
 
@@ -234,7 +282,7 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   std::uint64_t seed = 1;
   StrategyFlags run_strategy;
   run->add_option("scenario", run_name, "scenario name (see moira list)")->required();
-  run->add_option("--seed", seed, "the seed")->capture_default_str();
+  add_number(run, "--seed", seed, std::uint64_t{0}, kMaxU64, "the seed");
   add_strategy_flags(run, run_strategy);
   run->add_option("--trace", trace, "print the trace: text or json (JSON lines)")->check(CLI::IsMember({"text", "json"}));
   run->add_option("--trace-out", trace_out, "write the trace to this file instead of stdout");
@@ -248,8 +296,8 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   StrategyFlags sweep_strategy;
   sweep->add_option("scenarios", sweep_names, "scenario names");
   sweep->add_flag("--all", sweep_all, "every scenario without a seeded bug");
-  sweep->add_option("--seeds", count, "how many seeds (at least 1)")->capture_default_str();
-  sweep->add_option("--first-seed", first, "the first seed")->capture_default_str();
+  add_number(sweep, "--seeds", count, std::uint64_t{1}, kMaxSeeds, "how many seeds");
+  add_number(sweep, "--first-seed", first, std::uint64_t{0}, kMaxU64, "the first seed");
   add_strategy_flags(sweep, sweep_strategy);
   sweep->add_option("--junit", junit, "write JUnit XML here (one test case per seed)");
   sweep->add_flag("--expect-failures", expect_failures,
@@ -269,18 +317,30 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
     out << app.help("", CLI::AppFormatMode::All);
     return Exit::ok;
   } catch (const CLI::ParseError& e) {
-    err << fmt::format("moira: {}\nRun 'moira --help' (or 'moira <command> --help') for usage.\n", e.what());
+    err << fmt::format("moira: {} (see moira --help, or moira <command> --help)\n", e.what());
     return Exit::usage;
   }
-  if (app.got_subcommand("sweep") && count == 0) {
-    err << "moira sweep: --seeds must be at least 1\n";
+  if (app.got_subcommand("sweep") && count - 1 > kMaxU64 - first) {
+    err << fmt::format("moira sweep: --first-seed {} with --seeds {} runs past the last seed, {}\n", first, count, kMaxU64);
     return Exit::usage;
   }
-  if (app.got_subcommand("list")) return cmd_list(out);
-  if (app.got_subcommand("run")) return cmd_run(run_name, seed, run_strategy, trace, trace_out, save_log, out, err);
-  if (app.got_subcommand("sweep"))
-    return cmd_sweep(sweep_names, sweep_all, first, count, sweep_strategy, junit, expect_failures, out, err);
-  return cmd_replay(replay_name, replay_path, out, err);
+  int code = Exit::ok;
+  if (app.got_subcommand("list")) {
+    code = cmd_list(out);
+  } else if (app.got_subcommand("run")) {
+    code = cmd_run(run_name, seed, run_strategy, trace, trace_out, save_log, out, err);
+  } else if (app.got_subcommand("sweep")) {
+    code = cmd_sweep(sweep_names, sweep_all, first, count, sweep_strategy, junit, expect_failures, out, err);
+  } else {
+    code = cmd_replay(replay_name, replay_path, out, err);
+  }
+  // What was printed must have reached its reader (a full disk, a closed pipe): else it is lost.
+  out.flush();
+  if (!out) {
+    err << "moira: writing the output failed (is the disk full, or the pipe closed?)\n";
+    return Exit::usage;
+  }
+  return code;
 }
 
 }  // namespace moira::cli
