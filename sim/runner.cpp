@@ -57,6 +57,7 @@ ReplayResult replay(const DecisionLog& log, const Scenario& scenario, Options op
     }
   }
   out.reproduced = !out.result.divergence && out.result.trace_hash == log.trace_hash;
+  if (sim.trace().keeping_events()) out.trace = std::make_shared<const Trace>(sim.take_trace());
   return out;
 }
 

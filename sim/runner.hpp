@@ -44,6 +44,7 @@ ScenarioRun run_scenario(const Scenario& scenario, Options options, const Strate
 struct ReplayResult {
   RunResult result;
   bool reproduced = false;
+  std::shared_ptr<const Trace> trace;  // with options.keep_trace: the replayed run's events
   std::string describe() const;
 };
 ReplayResult replay(const DecisionLog& log, const Scenario& scenario, Options options,

@@ -63,6 +63,8 @@ struct Event {
 
 // FNV-1a over bytes, for text folded into the hash.
 std::uint64_t fnv1a(std::string_view bytes);
+// The contents of a JSON string (without the quotes).
+std::string json_escape(std::string_view s);
 
 class Trace {
  public:
