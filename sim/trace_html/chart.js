@@ -225,7 +225,8 @@
   function scrollTo(i) {
     var r = rowOf[i];
     if (r < 0) return;
-    ui.chart.scrollTop = Math.max(0, r * ROW - ui.chart.clientHeight / 2);
+    // Low in the view: what led to it is above.
+    ui.chart.scrollTop = Math.max(0, r * ROW - ui.chart.clientHeight * 0.7);
     draw();
   }
 
