@@ -1,11 +1,13 @@
 // retry-storm (a deliberately seeded liveness bug): a client makes 20 calls to a worker, each with
 // a 5 ms timeout, and when one times out sends the request again at once. The worker's latency is
-// drawn once from the seed, 3..7 ms, and it answers every request it was sent, stale ones too.
-// When that latency reaches the timeout, every answer comes too late and each retry queues behind
+// drawn once from the seed, 3..7 ms; it queues requests and answers every one, stale ones too.
+// When its latency exceeds the timeout, every answer comes too late and each retry queues behind
 // stale work: the client never finishes, and the run ends only at its step bound (liveness, exit
-// code 2) after millions of events — the long run the bounded trace (`moira trace --last N`) is for.
-// Invariant: all 20 calls are answered.
+// code 2) after some 5 million events — the long run the bounded trace (`moira trace --last N`)
+// is for. Invariant: all 20 calls are answered.
 #include <fmt/format.h>
+
+#include <deque>
 
 #include "scenarios/all.hpp"
 
@@ -60,8 +62,17 @@ Scenario retry_storm() {
     sim.spawn([st](Process& self) {
       Pid worker = self.spawn([](Process& me) {
         const Duration latency = std::chrono::milliseconds{3 + static_cast<long>(me.random() % 5)};
+        // Requests wait in the worker's own queue, not its mailbox, so its sleep (a receive)
+        // never scans a backlog.
+        std::deque<Request> work;
         for (;;) {
-          Request r = me.receive<Request>();
+          while (auto r = me.receive_for<Request>(Duration{0})) work.push_back(*r);
+          if (work.empty()) {
+            work.push_back(me.receive<Request>());
+            continue;
+          }
+          Request r = work.front();
+          work.pop_front();
           me.sleep(latency);
           me.send(r.from, Reply{r.attempt});
         }

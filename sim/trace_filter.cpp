@@ -84,7 +84,8 @@ std::string parse_kind(std::string_view text, EventKind& out) {
       out = kind;
       return {};
     }
-    known += (known.empty() ? "" : ", ") + std::string{to_string(kind)};
+    if (!known.empty()) known += ", ";
+    known += to_string(kind);
   }
   return fmt::format("unknown event kind '{}'; the kinds are: {}", text, known);
 }

@@ -100,7 +100,9 @@ std::string render_perfetto(const TraceModel& m, const PerfettoOptions& o) {
     std::size_t shown = 0;
     for (std::size_t i = s.first; i <= s.last; ++i) {
       if (m.event(i).kind == EventKind::decision || m.immediate_delivery(i)) continue;
-      if (shown++ < kMaxLinesPerSlice) lines += (lines.empty() ? "" : "\n") + m.describe(i);
+      if (shown++ >= kMaxLinesPerSlice) continue;
+      if (!lines.empty()) lines += '\n';
+      lines += m.describe(i);
     }
     if (shown > kMaxLinesPerSlice) lines += fmt::format("\n… {} more", shown - kMaxLinesPerSlice);
     const Event& a = m.event(s.first);
