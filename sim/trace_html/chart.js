@@ -223,8 +223,7 @@
     if (target >= 0) scrollTo(target);
   }
   function scrollTo(i) {
-    var r = rowOf[i];
-    if (r < 0) return;
+    var r = firstRowAtOrAfter(i);  // a hidden event: the next one shown
     // Low in the view: what led to it is above.
     ui.chart.scrollTop = Math.max(0, r * ROW - ui.chart.clientHeight * 0.7);
     draw();
@@ -285,7 +284,10 @@
 
   drawHeader();
   layout();
-  // #top: stay at the start; #why, #narrow: open with that slice (for links and screenshots).
+  // #top: stay at the start; #why, #narrow: open with that slice; #e123: at event 123 (for links
+  // and screenshots).
+  var at = /^#e(\d+)$/.exec(location.hash);
   if (location.hash === '#why' || location.hash === '#narrow') document.getElementById(location.hash.slice(1)).click();
+  else if (at && +at[1] < N) scrollTo(+at[1]);
   else if (D.failure >= 0 && location.hash !== '#top') scrollTo(D.failure);
 })();
