@@ -99,8 +99,8 @@ void add_trace_flags(CLI::App* app, TraceFlags& f) {
   app->add_option("--json", f.json_out, "write the raw events as JSON lines here");
   app->add_flag("--decisions", f.decisions, "text: show the scheduler's decisions (folded otherwise)");
   app->add_flag("--why", f.why, "text: only the causal past of the failure (or of --at STEP)");
-  app->add_flag("--narrow", f.narrow, "with --why: only the round trip the failure closes (since the failing process "
-                                      "last told the sender of what broke it)");
+  app->add_flag("--narrow", f.narrow, "a causal slice of only the round trips the failure closes: since the failing "
+                                      "process last told the sender of what broke it (and the others it heard meanwhile)");
   app->add_option("--at", f.at_step, "with --why: explain the last event of this step instead of the failure")
       ->each([&f](const std::string&) { f.at_given = true; });
   app->add_option("--pid", f.pids, "text: only events of this process, e.g. <0.1.1> or <1.0.1>#2 (repeatable)");
