@@ -33,7 +33,9 @@ class Engine {
   // A process became runnable (it was waiting, or is new).
   virtual void schedule(Process& p) = 0;
   // Called by a running process at each point where it may be preempted; true: yield now.
-  virtual bool preemption_point(Process& p, PointKind kind) = 0;
+  // `received`: at a receive, the item just taken from the mailbox (the simulator's trace links it
+  // to its send); null elsewhere.
+  virtual bool preemption_point(Process& p, PointKind kind, const detail::Item* received) = 0;
   virtual Time now() const = 0;
   // Sends `item` to `to` after `after`; the returned ref is also stored in item->ref.
   virtual Ref start_timer(Pid to, Duration after, detail::ItemPtr item) = 0;

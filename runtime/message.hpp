@@ -10,6 +10,8 @@
 #include <typeinfo>
 #include <utility>
 
+#include <fmt/core.h>
+
 #include "runtime/pid.hpp"
 #include "runtime/reason.hpp"
 
@@ -23,15 +25,29 @@
 
 namespace moira {
 
+namespace detail {
+struct MessageItem;
+}
+
+// What the runtime knows of a message type: its type_info, and how a trace shows a value of it.
+struct TypeDescriptor {
+  const std::type_info* info;
+  // The value of a MessageItem of this type through its fmt::formatter; "" when it has none.
+  // Only the simulator calls it, and only while it keeps a trace: sends never pay for it.
+  std::string (*render)(const detail::MessageItem&);
+};
+template <class T>
+std::string render_message(const detail::MessageItem& item);  // defined below ValueItem
+
 // The identity of a message type: the address of a per-type static, unique across translation units.
 template <class T>
 struct TypeKey {
-  static constexpr const std::type_info* info = &typeid(T);
+  static constexpr TypeDescriptor descriptor{&typeid(T), &render_message<T>};
 };
-using TypeId = const std::type_info* const*;
+using TypeId = const TypeDescriptor*;
 template <class T>
 constexpr TypeId type_id_of() {
-  return &TypeKey<T>::info;
+  return &TypeKey<T>::descriptor;
 }
 
 template <class T>
@@ -158,7 +174,11 @@ struct Item {
   // A reply through an alias: dropped on arrival unless the receiver still holds monitor `ref`
   // (OTP's process aliases), so a reply that comes after its caller gave up never lands.
   bool via_alias = false;
+  // For the simulator's trace only: which traced event this item last passed through (send,
+  // delivery), so a receive can name its cause. Fills what was padding; the runtime never reads it.
+  std::uint32_t trace_stamp = 0;
 };
+static_assert(sizeof(void*) != 8 || sizeof(Item) == 64, "Item grew: trace_stamp must stay in the padding");
 
 struct MessageItem : Item {
   explicit MessageItem(TypeId t) : Item(ItemKind::message), type(t) {}
@@ -179,6 +199,20 @@ struct SignalItem final : Item {
 };
 
 using ItemPtr = std::unique_ptr<Item>;
+
+}  // namespace detail
+
+template <class T>
+std::string render_message(const detail::MessageItem& item) {
+  if constexpr (fmt::is_formattable<T>::value) {
+    return fmt::format("{}", static_cast<const detail::ValueItem<T>&>(item).value);
+  } else {
+    (void)item;
+    return {};
+  }
+}
+
+namespace detail {
 
 std::string demangled_name(const std::type_info& t);
 
@@ -214,7 +248,7 @@ class Message {
     return is<T>() ? &get<T>() : nullptr;
   }
   Pid sender() const { return item_ ? item_->from : Pid{}; }
-  std::string type_name() const { return item_ ? detail::demangled_name(**item_->type) : "(empty)"; }
+  std::string type_name() const { return item_ ? detail::demangled_name(*item_->type->info) : "(empty)"; }
 
   std::unique_ptr<detail::MessageItem> release() { return std::move(item_); }
 
@@ -234,3 +268,18 @@ struct Down {  // a monitored process is gone
 };
 
 }  // namespace moira
+
+template <>
+struct fmt::formatter<moira::Exit> : fmt::formatter<fmt::string_view> {
+  template <class Ctx>
+  auto format(const moira::Exit& e, Ctx& ctx) const {
+    return fmt::format_to(ctx.out(), "Exit from {}: {}", e.from, e.reason);
+  }
+};
+template <>
+struct fmt::formatter<moira::Down> : fmt::formatter<fmt::string_view> {
+  template <class Ctx>
+  auto format(const moira::Down& d, Ctx& ctx) const {
+    return fmt::format_to(ctx.out(), "Down {} {}: {}", d.ref, d.pid, d.reason);
+  }
+};

@@ -236,7 +236,7 @@ detail::SliceEnd Process::run_stackless_slice() {
       }
       detail::ItemPtr item = queue_.pop_front();
       if (!item) return detail::SliceEnd::waiting;
-      note_receive();
+      note_receive(item.get());
       stackless_->handle(*this, Message{std::unique_ptr<detail::MessageItem>(static_cast<detail::MessageItem*>(item.release()))});
     }
   } catch (const detail::ExitNow& e) {
@@ -459,9 +459,9 @@ void Process::send_signal(Pid to, detail::ItemKind kind, Reason reason, Ref ref,
   engine_->deliver(std::move(s));
 }
 
-void Process::preempt(PointKind kind) {
+void Process::preempt(PointKind kind, const detail::Item* received) {
   ++reductions_;
-  if (!engine_->preemption_point(*this, kind)) return;
+  if (!engine_->preemption_point(*this, kind, received)) return;
   if (stackless_) {
     yield_requested_ = true;
     return;
@@ -471,7 +471,7 @@ void Process::preempt(PointKind kind) {
   throw_if_dying();
 }
 
-void Process::note_receive() { preempt(PointKind::receive); }
+void Process::note_receive(const detail::Item* item) { preempt(PointKind::receive, item); }
 
 void Process::yield() {
   ++reductions_;

@@ -235,6 +235,7 @@ class Process {
   const std::vector<Pid>& links() const { return links_; }
   const std::vector<MonitorEntry>& monitors() const { return monitors_; }
   const std::vector<MonitorEntry>& monitored_by() const { return monitored_by_; }
+  const std::string* registered_name() const { return name_.get(); }  // null: none
 
   // Puts an item into its target's mailbox now, waking the target if it was waiting (the engine's
   // schedule() is called), or answers for a dead target. Every engine's delivery ends here.
@@ -269,7 +270,7 @@ class Process {
   void send_item(Pid to, detail::ItemPtr item);
   void send_signal(Pid to, detail::ItemKind kind, Reason reason = {}, Ref ref = {}, bool via_link = false);
   Pid resolve_name(std::string_view name) const;
-  void preempt(PointKind kind);
+  void preempt(PointKind kind, const detail::Item* received = nullptr);
   // The one suspension point of a fiber process: back to the engine until it resumes us.
   void park(detail::SliceEnd why);
   // Moves the inbox into the queue, acting on signals; throws ExitNow when one is fatal.
@@ -278,7 +279,7 @@ class Process {
   void die_later(Reason r);  // record a fatal reason; the next safe point throws it
   void throw_if_dying();
   bool monitor_active(Ref ref) const;
-  void note_receive();
+  void note_receive(const detail::Item* item);
   // receive(): wait for mail beyond the cursor; false when the timeout fired.
   bool wait_for_more(detail::MessageQueue::Cursor& cursor, std::optional<Duration> timeout, Ref& timer);
   void cancel_receive_timer(Ref& timer);

@@ -40,7 +40,7 @@ void Process::receive(Clauses&&... clauses) {
         }
         detail::ItemPtr owned = cursor.remove();
         cancel_receive_timer(timer);
-        note_receive();
+        note_receive(owned.get());
         Message m{std::unique_ptr<detail::MessageItem>(static_cast<detail::MessageItem*>(owned.release()))};
         if constexpr (Traits::has_guard) {
           detail::call_handler(clause.handler, m);
@@ -57,7 +57,7 @@ void Process::receive(Clauses&&... clauses) {
         }
         detail::ItemPtr owned = cursor.remove();
         cancel_receive_timer(timer);
-        note_receive();
+        note_receive(owned.get());
         if constexpr (Traits::has_guard) {
           detail::call_handler(clause.handler, value);
         } else {

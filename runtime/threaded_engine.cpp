@@ -344,7 +344,7 @@ void ThreadedEngine::deliver(detail::ItemPtr item) {
 
 void ThreadedEngine::schedule(Process& p) { impl_->push_local(&p); }
 
-bool ThreadedEngine::preemption_point(Process& p, PointKind) {
+bool ThreadedEngine::preemption_point(Process& p, PointKind, const detail::Item*) {
   auto* w = static_cast<Worker*>(p.engine_data());
   return --w->budget <= 0;
 }

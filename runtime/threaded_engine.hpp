@@ -39,7 +39,7 @@ class ThreadedEngine final : public Engine {
   Pid spawn_process(Process* parent, detail::ProcessBody body, const SpawnOptions& opts) override;
   void deliver(detail::ItemPtr item) override;
   void schedule(Process& p) override;
-  bool preemption_point(Process& p, PointKind kind) override;
+  bool preemption_point(Process& p, PointKind kind, const detail::Item* received) override;
   Time now() const override;
   Ref start_timer(Pid to, Duration after, detail::ItemPtr item) override;
   bool cancel_timer(Ref timer) override;

@@ -1,12 +1,10 @@
-#include <sstream>
-
 #include "scenarios/all.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace moira::scenarios {
 
 const std::vector<Scenario>& all() {
-  static const std::vector<Scenario> list{supervised_pool(), ping_monitor(), lost_update()};
+  static const std::vector<Scenario> list{supervised_pool(), ping_monitor(), lost_update(), retry_storm()};
   return list;
 }
 
@@ -33,8 +31,10 @@ sim::Scenario as_sim_scenario(const Scenario& s, std::shared_ptr<Check> check) {
   return [&s, check](sim::Simulation& sim) { *check = s.setup(sim); };
 }
 
-RunArtifacts run(const Scenario& s, const sim::Strategy& strategy, bool keep) {
+RunArtifacts run(const Scenario& s, const sim::Strategy& strategy, bool keep,
+                 const std::function<void(sim::Options&)>& adjust) {
   sim::Options o = s.options;
+  if (adjust) adjust(o);
   o.keep_trace = keep;
   o.keep_decisions = keep;
   o.seed = strategy.seed;
@@ -47,11 +47,7 @@ RunArtifacts run(const Scenario& s, const sim::Strategy& strategy, bool keep) {
   if (keep) {
     out.log = sim.decision_log(s.name);
     out.log.outcome = std::string{sim::to_string(out.outcome.result.outcome)};
-    std::ostringstream text, json;
-    sim.trace().write_text(text);
-    sim.trace().write_jsonl(json);
-    out.trace_text = text.str();
-    out.trace_json = json.str();
+    out.trace = std::make_shared<const sim::Trace>(sim.take_trace());
   }
   return out;
 }

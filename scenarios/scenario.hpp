@@ -46,13 +46,14 @@ struct Outcome {
 };
 
 // Runs one seed of a scenario under a strategy; `keep` keeps the trace and decision log.
+// `adjust`, when given, changes the scenario's options first (bounds, how much trace to keep).
 struct RunArtifacts {
   Outcome outcome;
   sim::DecisionLog log;
-  std::string trace_text;
-  std::string trace_json;
+  std::shared_ptr<const sim::Trace> trace;  // when kept
 };
-RunArtifacts run(const Scenario& s, const sim::Strategy& strategy, bool keep);
+RunArtifacts run(const Scenario& s, const sim::Strategy& strategy, bool keep,
+                 const std::function<void(sim::Options&)>& adjust = {});
 
 // The setup step alone, as the simulator's runner wants it (for replay); the check is kept in
 // `*check` so the caller can judge the replayed run too.

@@ -42,28 +42,32 @@ void Simulation::deliver_now(ItemPtr item) {
   const NodeId dst = item->to.node;
   Node* node = dst == crashing_ ? nullptr : find_node(dst);
   if (!node) {
-    note(EventKind::drop, item->from, item->to, static_cast<std::uint64_t>(item->kind), 0, "target node down");
+    note_drop(*item, "target node down");
     return bounce(std::move(item));
   }
-  note(EventKind::deliver, item->from, item->to, static_cast<std::uint64_t>(item->kind));
+  trace_.add(steps_, now_, EventKind::deliver, item->from, item->to, static_cast<std::uint64_t>(item->kind), 0, {});
+  if (Event* e = trace_.last()) {
+    decorate(*e, stamped(*item));
+    stamp(*item);
+  }
   ++delivered_;
   Process::deliver_local(*this, *node, std::move(item));
 }
 
 void Simulation::send_remote(NodeId src, NodeId dst, ItemPtr item) {
   if (dst >= nodes_.size() || !nodes_[dst].node || src >= nodes_.size()) {
-    note(EventKind::drop, item->from, item->to, static_cast<std::uint64_t>(item->kind), 0, "target node down");
+    note_drop(*item, "target node down");
     return bounce(std::move(item));
   }
   const LinkState& l = link(src, dst);
   if (l.blocked) {
-    note(EventKind::drop, item->from, item->to, static_cast<std::uint64_t>(item->kind), 0, "partition");
+    note_drop(*item, "partition");
     return bounce(std::move(item));
   }
   if (item->kind == ItemKind::message) {  // signals are never lost on a live link
     double p = std::max(l.drop_probability, options_.faults.drop_probability);
     if (p > 0 && chance(DecisionKind::drop, p)) {
-      note(EventKind::drop, item->from, item->to, 0, 0, "lossy link");
+      note_drop(*item, "lossy link");
       return;
     }
   }
@@ -119,7 +123,7 @@ void Simulation::purge_in_flight(Pred pred) {
     }
     auto pit = pairs_.find({f.from, f.to});
     if (pit != pairs_.end() && ++pit->second.delivered == pit->second.sent) pairs_.erase(pit);
-    note(EventKind::drop, f.from, f.to, static_cast<std::uint64_t>(f.item->kind), 0, "lost in flight");
+    note_drop(*f.item, "lost in flight");
     lost.push_back(std::move(f.item));
     it = in_flight_.erase(it);
   }
@@ -130,6 +134,7 @@ void Simulation::purge_in_flight(Pred pred) {
 // info request with "no such process") on the sender's own node; anything else is just lost.
 void Simulation::bounce(ItemPtr item) {
   if (item->from.is_null() || item->from.node == crashing_ || !node_up(item->from.node)) return;
+  CauseScope scope{*this, stamped(*item)};  // the drop
   ItemPtr reply;
   switch (item->kind) {
     case ItemKind::link:

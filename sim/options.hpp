@@ -43,6 +43,10 @@ struct Options {
   std::size_t stack_size = std::size_t{128} << 10;
 
   bool keep_trace = false;        // keep every event (for text / JSON output), not only the hash
+  // With keep_trace, keep only the last N events (0: all) / those of the last T of virtual time
+  // (0: all), so a long run's trace stays small. Presentation only: runs and hashes are the same.
+  std::uint64_t trace_last_events = 0;
+  Duration trace_last_window{};
   bool keep_decisions = true;     // keep the decision log (for saving and replay)
 
   FaultRates faults{};

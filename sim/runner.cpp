@@ -93,6 +93,7 @@ ReplayResult replay(const DecisionLog& log, const Scenario& scenario, Options op
   }
   if (!out.result.divergence) out.mismatches = compare(log, out.result, sim.steps());
   out.reproduced = !out.result.divergence && out.mismatches.empty();
+  if (sim.trace().keeping_events()) out.trace = std::make_shared<const Trace>(sim.take_trace());
   return out;
 }
 

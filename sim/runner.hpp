@@ -46,6 +46,7 @@ struct ReplayResult {
   bool reproduced = false;
   // Each recorded fact the replay contradicts, as "field: the log says X, the replay gave Y".
   std::vector<std::string> mismatches;
+  std::shared_ptr<const Trace> trace;  // with options.keep_trace: the replayed run's events
   std::string describe() const;
 };
 ReplayResult replay(const DecisionLog& log, const Scenario& scenario, Options options,

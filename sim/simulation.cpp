@@ -65,6 +65,8 @@ Simulation::Simulation(Options options, std::unique_ptr<ChoiceSource> source)
   if (options_.latency_steps < 1) options_.latency_steps = 1;
   if (options_.latency_max < options_.latency_min) options_.latency_max = options_.latency_min;
   trace_.keep_events(options_.keep_trace);
+  trace_.keep_last(options_.trace_last_events, options_.trace_last_window);
+  trace_.name_node(0, "node0");
   nodes_.emplace_back();
   nodes_[0].name = "node0";
   nodes_[0].node = std::make_unique<Node>(0, 0);
@@ -101,6 +103,7 @@ NodeId Simulation::add_node(std::string name, Boot boot) {
     for (std::size_t b = 0; b < nodes_.size(); ++b) grown[a * (nodes_.size() + 1) + b] = links_[a * nodes_.size() + b];
   links_ = std::move(grown);
   nodes_.emplace_back();
+  trace_.name_node(id, name);
   nodes_[id].name = std::move(name);
   nodes_[id].boot = std::move(boot);
   nodes_[id].node = std::make_unique<Node>(id, 0);
@@ -261,8 +264,11 @@ void Simulation::fire(const Due& due) {
       auto node = timers_.extract(due.key);
       MOIRA_SIM_CHECK(!node.empty(), "due timer vanished");
       timer_index_.erase(node.mapped().ref.value);
-      note(EventKind::timer_fire, {}, node.mapped().item->to, node.mapped().ref.value);
-      deliver(std::move(node.mapped().item));
+      auto& item = node.mapped().item;
+      trace_.add(steps_, now_, EventKind::timer_fire, {}, item->to, node.mapped().ref.value, 0, {});
+      if (Event* e = trace_.last()) decorate(*e, stamped(*item));
+      CauseScope scope{*this, last_seq()};
+      deliver(std::move(item));
       break;
     }
     case DueType::fault: {
@@ -283,6 +289,8 @@ void Simulation::run_process(Process* p) {
   p->set_running();
   moira::detail::SliceEnd end = p->run_slice();
   current_ = nullptr;
+  if (trace_.keeping_events())
+    if (const std::string* name = p->registered_name()) trace_.name_process(p->self(), *name);
   last_ran_ = key_of(*p);
   // A yield the simulator did not ask for (a preemption sets yield_asked_) is the process's own.
   last_yielded_ = end == moira::detail::SliceEnd::yielded && !yield_asked_;
@@ -371,9 +379,12 @@ Pid Simulation::spawn_process(Process* parent, moira::detail::ProcessBody body, 
 
 void Simulation::schedule(Process& p) { runnable_.push(&p, key_of(p)); }
 
-bool Simulation::preemption_point(Process& p, PointKind kind) {
+bool Simulation::preemption_point(Process& p, PointKind kind, const moira::detail::Item* received) {
   ++steps_;
-  if (kind == PointKind::receive) note(EventKind::receive, p.self());
+  if (kind == PointKind::receive) {
+    trace_.add(steps_, now_, EventKind::receive, p.self(), {}, 0, 0, {});
+    if (Event* e = trace_.last()) decorate(*e, received ? stamped(*received) : kNoEvent);
+  }
   if (mode_ != Mode::normal) return false;
   if (yield_asked_) return true;
   MOIRA_SIM_CHECK(&p == current_, "preemption point of {}, which is not running", p.self());
@@ -430,6 +441,7 @@ Ref Simulation::start_timer(Pid to, Duration after, moira::detail::ItemPtr item)
                                           std::max<std::int64_t>(1, 1'000'000 + drift));
   Key key{now_.count() + global, ++seq_};
   note(EventKind::timer_start, item->from, to, ref.value, static_cast<std::uint64_t>(key.due));
+  stamp(*item);
   timer_index_.emplace(ref.value, key);
   timers_.emplace(key, Timer{ref, owner, std::move(item)});
   return ref;
@@ -491,7 +503,7 @@ const Simulation::TypeName& Simulation::type_name(TypeId type) {
   if (type == last_type_) return *last_type_name_;
   auto [it, fresh] = type_names_.try_emplace(type);
   if (fresh) {
-    it->second.name = moira::detail::demangled_name(**type);
+    it->second.name = moira::detail::demangled_name(*type->info);
     it->second.hash = fnv1a(it->second.name);
   }
   last_type_ = type;
@@ -499,13 +511,18 @@ const Simulation::TypeName& Simulation::type_name(TypeId type) {
   return it->second;
 }
 
-void Simulation::note_item(const moira::detail::Item& item) {
+void Simulation::note_item(moira::detail::Item& item) {
   using moira::detail::ItemKind;
   auto reason = [&] { return static_cast<const moira::detail::SignalItem&>(item).reason.text(); };
   switch (item.kind) {
     case ItemKind::message: {
-      const TypeName& t = type_name(static_cast<const moira::detail::MessageItem&>(item).type);
+      const auto& m = static_cast<const moira::detail::MessageItem&>(item);
+      const TypeName& t = type_name(m.type);
       trace_.add(steps_, now_, EventKind::send, item.from, item.to, 0, 0, t.name, t.hash);
+      if (Event* e = trace_.last()) {
+        decorate(*e, kNoEvent);
+        e->detail = m.type->render(m);
+      }
       break;
     }
     case ItemKind::exit:
@@ -520,6 +537,7 @@ void Simulation::note_item(const moira::detail::Item& item) {
     case ItemKind::timeout: note(EventKind::timeout, item.from, item.to, item.ref.value); break;
     case ItemKind::info_request: note(EventKind::info, item.from, item.to, item.ref.value); break;
   }
+  stamp(item);
 }
 
 }  // namespace moira::sim

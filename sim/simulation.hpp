@@ -103,6 +103,11 @@ class Simulation final : public Engine {
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t trace_hash() const { return trace_.hash(); }
   const Trace& trace() const { return trace_; }
+  Trace take_trace() { return std::move(trace_); }  // after run(): the views keep it, the simulation is done
+  // A note for the trace views, at this moment, on `pid`'s lane: a scenario marks where its
+  // invariant broke, and `moira trace --why` starts from the first mark. Never hashed; a no-op
+  // unless the trace is kept.
+  void mark(Pid pid, std::string_view text);
   const std::vector<DecisionRecord>& decisions() const { return log_; }
   // The run so far as a replayable log (keep_decisions must be on).
   DecisionLog decision_log(std::string scenario = {}) const;
@@ -117,7 +122,7 @@ class Simulation final : public Engine {
   Pid spawn_process(Process* parent, moira::detail::ProcessBody body, const SpawnOptions& opts) override;
   void deliver(moira::detail::ItemPtr item) override;
   void schedule(Process& p) override;
-  bool preemption_point(Process& p, PointKind kind) override;
+  bool preemption_point(Process& p, PointKind kind, const moira::detail::Item* received) override;
   Time now() const override;
   Ref start_timer(Pid to, Duration after, moira::detail::ItemPtr item) override;
   bool cancel_timer(Ref timer) override;
@@ -197,8 +202,30 @@ class Simulation final : public Engine {
   void note(EventKind kind, Pid a = {}, Pid b = {}, std::uint64_t x = 0, std::uint64_t y = 0,
             std::string_view text = {}) {
     trace_.add(steps_, now_, kind, a, b, x, y, text);
+    if (Event* e = trace_.last()) decorate(*e, kNoEvent);
   }
-  void note_item(const moira::detail::Item& item);
+  void note_item(moira::detail::Item& item);
+  // Presentation data of a kept event (trace_views.cpp): who ran, and what caused it.
+  void decorate(Event& e, std::uint64_t cause);
+  // An item carries the seq of the last event it passed through (31 bits of it), so the next
+  // event it makes (delivery, receive, bounce) can name it as its cause.
+  void stamp(moira::detail::Item& item);
+  void note_drop(moira::detail::Item& item, std::string_view why);
+  std::uint64_t stamped(const moira::detail::Item& item) const;
+  // While the engine acts on behalf of an event (a fault, a timer firing, a bounce), the events it
+  // makes without a process running are caused by that event.
+  class CauseScope {
+   public:
+    CauseScope(Simulation& s, std::uint64_t cause) : s_(s), saved_(s.cause_) { s.cause_ = cause; }
+    ~CauseScope() { s_.cause_ = saved_; }
+    CauseScope(const CauseScope&) = delete;
+    CauseScope& operator=(const CauseScope&) = delete;
+
+   private:
+    Simulation& s_;
+    std::uint64_t saved_;
+  };
+  std::uint64_t last_seq() const { return trace_.seen() == 0 ? kNoEvent : trace_.seen() - 1; }
   Time local_time(const NodeState& ns, Time t) const;
   void end_all_processes();
 
@@ -265,6 +292,7 @@ class Simulation final : public Engine {
   std::uint64_t seq_ = 0;
   std::vector<DecisionRecord> log_;
   Trace trace_;
+  std::uint64_t cause_ = kNoEvent;  // see CauseScope
 
   // Message type names, demangled once per type (looked up by type, never iterated).
   struct TypeName {

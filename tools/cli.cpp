@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "scenarios/scenario.hpp"
+#include "tools/cli_trace.hpp"
 
 namespace moira::cli {
 namespace {
@@ -131,7 +132,11 @@ int cmd_run(const std::string& name, std::uint64_t seed, const StrategyFlags& st
   bool keep = !trace.empty() || !save_log.empty();
   auto run = scenarios::run(*s, strategy.make(seed), keep);
   if (!trace.empty()) {
-    const std::string& text = trace == "json" ? run.trace_json : run.trace_text;
+    if (trace_out.empty() && (trace == "html" || trace == "perfetto")) {
+      err << fmt::format("moira run: --trace {} writes a file: add --trace-out FILE\n", trace);
+      return Exit::usage;
+    }
+    const std::string text = render_run_trace(trace, run, run_title(name, seed, run.outcome));
     if (trace_out.empty()) {
       out << text;
     } else if (!write_file(trace_out, text, err)) {
@@ -284,7 +289,9 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   run->add_option("scenario", run_name, "scenario name (see moira list)")->required();
   add_number(run, "--seed", seed, std::uint64_t{0}, kMaxU64, "the seed");
   add_strategy_flags(run, run_strategy);
-  run->add_option("--trace", trace, "print the trace: text or json (JSON lines)")->check(CLI::IsMember({"text", "json"}));
+  run->add_option("--trace", trace, "print the trace: text (readable), json (JSON lines), html (sequence chart) or "
+                                   "perfetto (Chrome trace-event JSON); moira trace has filters and causal slices")
+      ->check(CLI::IsMember({"text", "json", "html", "perfetto"}));
   run->add_option("--trace-out", trace_out, "write the trace to this file instead of stdout");
   run->add_option("--save-log", save_log, "save the decision log, to replay this run exactly");
 
@@ -308,6 +315,13 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   replay->add_option("scenario", replay_name, "scenario name")->required();
   replay->add_option("log", replay_path, "decision log file (from run --save-log)")->required();
 
+  auto* trace_cmd = app.add_subcommand("trace", "draw one run (a seed, or a replayed --log) for a person: readable text "
+                                                "with filters and causal slices (--why), --html, --perfetto");
+  TraceFlags trace_flags;
+  StrategyFlags trace_strategy;
+  add_trace_flags(trace_cmd, trace_flags);
+  add_strategy_flags(trace_cmd, trace_strategy);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -329,6 +343,8 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
     code = cmd_list(out);
   } else if (app.got_subcommand("run")) {
     code = cmd_run(run_name, seed, run_strategy, trace, trace_out, save_log, out, err);
+  } else if (app.got_subcommand("trace")) {
+    code = cmd_trace(trace_flags, trace_strategy.make(trace_flags.seed), out, err, &exit_for);
   } else if (app.got_subcommand("sweep")) {
     code = cmd_sweep(sweep_names, sweep_all, first, count, sweep_strategy, junit, expect_failures, out, err);
   } else {

@@ -14,6 +14,7 @@
 
 #include "runtime/behaviours/result.hpp"
 #include "runtime/process.hpp"
+#include "runtime/show.hpp"
 
 namespace moira {
 
@@ -43,6 +44,40 @@ struct CastRequest {
   C msg;
 };
 }  // namespace detail
+
+}  // namespace moira
+
+// How the envelopes read in a trace: `call GetBalance{}`, `reply 3`, `cast SetBalance{4}`.
+template <class Req>
+struct fmt::formatter<moira::detail::CallRequest<Req>> : fmt::formatter<fmt::string_view> {
+  template <class Ctx>
+  auto format(const moira::detail::CallRequest<Req>& c, Ctx& ctx) const {
+    return fmt::format_to(ctx.out(), "call {}", moira::detail::show(c.request));
+  }
+};
+template <class Rep>
+struct fmt::formatter<moira::detail::CallReply<Rep>> : fmt::formatter<fmt::string_view> {
+  template <class Ctx>
+  auto format(const moira::detail::CallReply<Rep>& r, Ctx& ctx) const {
+    return fmt::format_to(ctx.out(), "reply {}", moira::detail::show(r.reply));
+  }
+};
+template <class C>
+struct fmt::formatter<moira::detail::CastRequest<C>> : fmt::formatter<fmt::string_view> {
+  template <class Ctx>
+  auto format(const moira::detail::CastRequest<C>& c, Ctx& ctx) const {
+    return fmt::format_to(ctx.out(), "cast {}", moira::detail::show(c.msg));
+  }
+};
+template <>
+struct fmt::formatter<moira::detail::InitAck> : fmt::formatter<fmt::string_view> {
+  template <class Ctx>
+  auto format(const moira::detail::InitAck&, Ctx& ctx) const {
+    return fmt::format_to(ctx.out(), "init done");
+  }
+};
+
+namespace moira {
 
 template <class Self, class CallT, class ReplyT, class CastT = NoCast>
 class Server : public Stackless {

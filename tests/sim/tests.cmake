@@ -7,6 +7,7 @@ list(APPEND SIM_TEST_SOURCES
   sim/pct_test.cpp
   sim/determinism_test.cpp
   sim/trace_test.cpp
+  sim/trace_views_test.cpp
   sim/misc_test.cpp
   sim/sim_harness.cpp
   sim/spawn_locality_test.cpp
