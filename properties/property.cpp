@@ -69,6 +69,10 @@ void record(sim::Simulation& sim, const std::string& inputs, const Settings& set
 
 }  // namespace
 
+void fail(std::string message) {
+  throw rc::detail::CaseResult(rc::detail::CaseResult::Type::Failure, std::move(message));
+}
+
 namespace detail {
 
 // The name travels with the case only for the decision log's header.
@@ -88,7 +92,7 @@ CaseScope::CaseScope(const Config& config, Settings settings, Schedule schedule,
 CaseScope::~CaseScope() { current_case = outer_; }
 
 void CaseScope::finish() {
-  if (!ran_) RC_FAIL("the property never called properties::run(sim): call it instead of sim.run(), so the case's faults are planned");
+  if (!ran_) fail("the property never called properties::run(sim): call it instead of sim.run(), so the case's faults are planned");
 }
 
 }  // namespace detail
@@ -107,7 +111,7 @@ sim::RunResult run(sim::Simulation& sim, std::vector<Pid> kill_targets) {
   sim::RunResult result = sim.run();
   if (capture) record(sim, scope->inputs_, scope->settings_, scope->schedule_, plan, detail::case_name ? *detail::case_name : "");
   if (scope->config_.fail_on_bound && result.outcome == sim::Outcome::bound_exceeded) {
-    RC_FAIL(fmt::format("liveness: the run hit {} ({})", result.bound, result.describe()));
+    fail(fmt::format("liveness: the run hit {} ({})", result.bound, result.describe()));
   }
   return result;
 }

@@ -81,6 +81,10 @@ struct Result {
 // Call it (instead of sim.run()) inside a property; it may be called again to run on.
 sim::RunResult run(sim::Simulation& sim, std::vector<Pid> kill_targets = {});
 
+// Fails the case with this message (RC_FAIL without the echo of its source expression): for
+// invariants that state their own figures.
+[[noreturn]] void fail(std::string message);
+
 namespace detail {
 
 // The case being run on this thread: built per case by the property wrapper.
