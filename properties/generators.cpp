@@ -88,9 +88,10 @@ rc::Gen<FaultPlan> fault_plan(const World& world, const FaultSpace& space) {
   auto events = fault_event(world, space);
   const std::size_t max_faults = space.max_faults;
   return rc::gen::withSize([=](int size) {
-    // Fewer faults at small sizes; never more than max_faults.
+    // Fewer faults at small sizes; never more than max_faults. (resize bounds the count; the
+    // events themselves are drawn at the nominal size, or their times would crowd near zero.)
     auto n = static_cast<int>(std::min<std::size_t>(max_faults, 1 + static_cast<std::size_t>(size) / 10));
-    return rc::gen::map(rc::gen::resize(n, rc::gen::container<std::vector<FaultEvent>>(events)),
+    return rc::gen::map(rc::gen::resize(n, rc::gen::container<std::vector<FaultEvent>>(rc::gen::resize(rc::kNominalSize, events))),
                         [horizon, targets = world.kill_targets](std::vector<FaultEvent> ev) {
                           return FaultPlan{horizon, targets, std::move(ev)};
                         });

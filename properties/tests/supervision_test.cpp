@@ -111,9 +111,9 @@ rc::Gen<Plan> plans(bool temporary_siblings = false) {
         rc::gen::element(Strategy::one_for_one, Strategy::one_for_all, Strategy::rest_for_one),
         rc::gen::container<std::vector<Restart>>(n, rc::gen::element(Restart::permanent, Restart::transient, Restart::temporary)),
         rc::gen::inRange(0, 4), rc::gen::element(150u, 350u, 1050u), rc::gen::arbitrary<bool>(),
-        rc::gen::resize(6, rc::gen::container<std::vector<Crash>>(rc::gen::apply(
-                               [](std::size_t c, bool normal) { return Crash{c, normal}; },
-                               rc::gen::inRange<std::size_t>(0, n), rc::gen::arbitrary<bool>()))));
+        rc::gen::resize(6, rc::gen::container<std::vector<Crash>>(rc::gen::resize(
+                               rc::kNominalSize, rc::gen::apply([](std::size_t c, bool normal) { return Crash{c, normal}; },
+                                                                rc::gen::inRange<std::size_t>(0, n), rc::gen::arbitrary<bool>())))));
   });
 }
 
