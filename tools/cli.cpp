@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "scenarios/scenario.hpp"
+#include "tools/shrink.hpp"
 
 namespace moira::cli {
 namespace {
@@ -260,6 +261,13 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   replay->add_option("scenario", replay_name, "scenario name")->required();
   replay->add_option("log", replay_path, "decision log file (from run --save-log)")->required();
 
+  auto* shrink = app.add_subcommand("shrink", "shrink a failing run to a minimal one that breaks the same invariant");
+  ShrinkRequest shrink_rq;
+  shrink->add_option("scenario", shrink_rq.scenario, "scenario name")->required();
+  shrink->add_option("--seed", shrink_rq.seed, "the failing seed (random walk)")->capture_default_str();
+  shrink->add_option("--log", shrink_rq.log_path, "or a saved decision log of the failing run");
+  shrink->add_option("--out", shrink_rq.out_path, "where to save the shrunk log (default <scenario>-<seed>.shrunk.log)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -277,6 +285,7 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
     return Exit::usage;
   }
   if (app.got_subcommand("list")) return cmd_list(out);
+  if (app.got_subcommand("shrink")) return cmd_shrink(shrink_rq, out, err);
   if (app.got_subcommand("run")) return cmd_run(run_name, seed, run_strategy, trace, trace_out, save_log, out, err);
   if (app.got_subcommand("sweep"))
     return cmd_sweep(sweep_names, sweep_all, first, count, sweep_strategy, junit, expect_failures, out, err);
