@@ -18,6 +18,7 @@
 
 #include "scenarios/scenario.hpp"
 #include "tools/cli_trace.hpp"
+#include "tools/shrink.hpp"
 
 namespace moira::cli {
 namespace {
@@ -321,6 +322,12 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   StrategyFlags trace_strategy;
   add_trace_flags(trace_cmd, trace_flags);
   add_strategy_flags(trace_cmd, trace_strategy);
+  auto* shrink = app.add_subcommand("shrink", "shrink a failing run to a minimal one that breaks the same invariant");
+  ShrinkRequest shrink_rq;
+  shrink->add_option("scenario", shrink_rq.scenario, "scenario name")->required();
+  add_number(shrink, "--seed", shrink_rq.seed, std::uint64_t{0}, kMaxU64, "the failing seed (random walk)");
+  shrink->add_option("--log", shrink_rq.log_path, "or a saved decision log of the failing run");
+  shrink->add_option("--out", shrink_rq.out_path, "where to save the shrunk log (default <scenario>-<seed>.shrunk.log)");
 
   try {
     app.parse(argc, argv);
@@ -341,6 +348,8 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   int code = Exit::ok;
   if (app.got_subcommand("list")) {
     code = cmd_list(out);
+  } else if (app.got_subcommand("shrink")) {
+    code = cmd_shrink(shrink_rq, out, err);
   } else if (app.got_subcommand("run")) {
     code = cmd_run(run_name, seed, run_strategy, trace, trace_out, save_log, out, err);
   } else if (app.got_subcommand("trace")) {

@@ -1,5 +1,5 @@
 #pragma once
-// The `moira` command line: list, run, sweep and replay scenarios on the simulator.
+// The `moira` command line: list, run, sweep, replay and shrink scenarios on the simulator.
 #include <iosfwd>
 
 namespace moira::cli {
