@@ -11,6 +11,7 @@
 #include "runtime/fiber_switch.hpp"
 #include "runtime/arena.hpp"
 #include "runtime/node.hpp"
+#include "runtime/stack_guard.hpp"
 
 namespace moira {
 
@@ -192,6 +193,7 @@ void Process::run_fiber_body() {
 detail::SliceEnd Process::run_slice() {
   if (stackless_) return run_stackless_slice();
   if (!fiber_ctx_) fiber_ctx_ = ctx::make_fcontext(stack_.top(), stack_.size, &fiber_trampoline);
+  detail::RunningFiber guard_claim{stack_, this, &Process::stack_overflowed};
   fiber_switch_.enter_fiber(stack_);
   ctx::transfer_t t = ctx::jump_fcontext(fiber_ctx_, this);
   fiber_switch_.back_in_scheduler();
@@ -200,6 +202,7 @@ detail::SliceEnd Process::run_slice() {
 }
 
 void Process::park(detail::SliceEnd why) {
+  check_stack_left();
   slice_end_ = why;
   fiber_switch_.leave_fiber();
   ctx::transfer_t t = ctx::jump_fcontext(sched_ctx_, nullptr);
@@ -418,10 +421,24 @@ void Process::throw_if_dying() {
   }
   // The body caught the first ExitNow and carried on (catch (...) without rethrow). A kill must
   // not be stoppable, so this fiber never runs again; what is still on its stack is not unwound.
+  abandon_fiber();
+}
+
+void Process::abandon_fiber() {
   slice_end_ = detail::SliceEnd::exited;
   fiber_switch_.leave_fiber_for_good();
   ctx::jump_fcontext(sched_ctx_, nullptr);
   __builtin_unreachable();
+}
+
+// Runs on the fiber's stack, but on a fresh frame at its top (stack_guard.cpp's handler put it
+// there), or deep in it with at least a few hundred bytes left (check_stack_left). Takes no lock
+// and allocates nothing: the overflow may have struck inside malloc.
+void Process::stack_overflowed(void* self) {
+  auto* p = static_cast<Process*>(self);
+  if (!p->dying_) p->die_later(Reason::stack_overflow());  // a kill already under way keeps its reason
+  detail::forget_stack_frames(p->stack_);
+  p->abandon_fiber();
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -449,6 +466,7 @@ void Process::send_signal(Pid to, detail::ItemKind kind, Reason reason, Ref ref,
 }
 
 void Process::preempt(PointKind kind) {
+  check_stack_left();
   ++reductions_;
   if (!engine_->preemption_point(*this, kind)) return;
   if (stackless_) {
