@@ -14,7 +14,9 @@
 #include <cstdint>
 #include <fstream>
 #include <sstream>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/behaviours/supervisor.hpp"
@@ -156,10 +158,12 @@ TEST_CASE("an overflow by a few KiB leaves the fiber stack below it intact", "[s
 }
 
 // ------------------------------------------------------------------------------------------------
-// Faults that are not a fiber's overflow: the test binary runs itself with a hidden test that
-// faults, and checks how it ended.
+// Faults that are not a fiber's overflow: the test runs the test binary again, as a child that
+// faults (told which way by MOIRA_TEST_SEGV_CHILD), and checks how the child ended.
 
 namespace {
+constexpr const char* kFaultTest = "other SIGSEGVs end the OS process as before or reach the handler installed before";
+
 struct ChildEnd {
   bool signaled = false;
   int signal = 0;
@@ -167,16 +171,22 @@ struct ChildEnd {
   std::string output;
 };
 
-ChildEnd run_self(const std::string& test_name) {
+ChildEnd run_self_as(const std::string& role) {
   std::string out_path = "stack_overflow_child." + std::to_string(::getpid()) + ".out";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::string exe = "/proc/self/exe";
-  std::vector<char*> argv{exe.data(), const_cast<char*>(test_name.c_str()), nullptr};
+  std::string filter = kFaultTest;
+  std::vector<char*> argv{exe.data(), filter.data(), nullptr};
+  std::vector<std::string> env_text{"MOIRA_TEST_SEGV_CHILD=" + role};
+  for (char** e = environ; *e; ++e) env_text.emplace_back(*e);
+  std::vector<char*> env;
+  for (auto& e : env_text) env.push_back(e.data());
+  env.push_back(nullptr);
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ);
+  int rc = ::posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   REQUIRE(rc == 0);
   int status = 0;
@@ -210,31 +220,32 @@ void install_exit_42() {
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGSEGV, &sa, nullptr);
 }
+
+// The child's part; it must run before this process ran any fiber (so before moira's handler).
+void be_child(std::string_view role) {
+  if (role == "wild") {
+    fault_in_a_fiber();
+  } else if (role == "chain") {
+    install_exit_42();
+    fault_in_a_fiber();
+  } else if (role == "overflow") {
+    install_exit_42();
+    ThreadedEngine engine{{.workers = 1}};
+    Reason end;
+    engine.spawn([&](Process& self) {
+      self.spawn_monitor([](Process&) { recurse(0, 0); });
+      end = self.receive<Down>().reason;
+    });
+    engine.run_until_idle();
+    REQUIRE(end == Reason::stack_overflow());
+  }
+}
 }  // namespace
 
-TEST_CASE("child: a wild write in a fiber", "[.stack_overflow_child_wild]") { fault_in_a_fiber(); }
-
-TEST_CASE("child: a wild write in a fiber, with a SIGSEGV handler installed first", "[.stack_overflow_child_chain]") {
-  install_exit_42();
-  fault_in_a_fiber();
-}
-
-TEST_CASE("child: an overflow, with a SIGSEGV handler installed first", "[.stack_overflow_child_overflow]") {
-  install_exit_42();
-  ThreadedEngine engine{{.workers = 1}};
-  Reason end;
-  engine.spawn([&](Process& self) {
-    self.spawn_monitor([](Process&) { recurse(0, 0); });
-    end = self.receive<Down>().reason;
-  });
-  engine.run_until_idle();
-  REQUIRE(end == Reason::stack_overflow());
-}
-
-TEST_CASE("a SIGSEGV that is no fiber's overflow ends the OS process as before, or goes to the handler installed before",
-          "[stack_overflow]") {
+TEST_CASE(kFaultTest, "[stack_overflow]") {
+  if (const char* role = std::getenv("MOIRA_TEST_SEGV_CHILD")) return be_child(role);
   SECTION("a wild write in a fiber still ends the process") {
-    ChildEnd end = run_self("[.stack_overflow_child_wild]");
+    ChildEnd end = run_self_as("wild");
     INFO(end.output);
 #if MOIRA_ASAN
     CHECK(end.exit_code != 0);
@@ -247,12 +258,12 @@ TEST_CASE("a SIGSEGV that is no fiber's overflow ends the OS process as before, 
 #endif
   }
   SECTION("it reaches a handler installed before the first fiber ran") {
-    ChildEnd end = run_self("[.stack_overflow_child_chain]");
+    ChildEnd end = run_self_as("chain");
     INFO(end.output);
     CHECK(end.exit_code == 42);
   }
   SECTION("with that handler installed, an overflow is still a fiber's alone") {
-    ChildEnd end = run_self("[.stack_overflow_child_overflow]");
+    ChildEnd end = run_self_as("overflow");
     INFO(end.output);
     CHECK(end.exit_code == 0);
   }
