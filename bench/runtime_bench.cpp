@@ -8,8 +8,9 @@
 // Each measurement runs in a fresh child process (fork), so "cold" really is fresh memory and one
 // measurement's pools never flatter the next; each is repeated and the median printed.
 //
-// Usage: moira_runtime_bench [--quick] [--reps N] [--only WHAT]
+// Usage: moira_runtime_bench [--quick] [--reps N] [--spawn-n N] [--only WHAT]
 //   --quick      small sizes, one repetition (a CI smoke run of a few seconds)
+//   --spawn-n N  idle processes per spawn wave (default 100000)
 //   --only WHAT  run one measurement in this process (no fork), for profilers:
 //                spawn-fiber, spawn-stackless, pingpong-1, pingpong-2
 #include <sys/mman.h>
@@ -268,10 +269,12 @@ int main(int argc, char** argv) {
       cfg.reps = 1;
     } else if (a == "--reps" && i + 1 < argc) {
       cfg.reps = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--spawn-n" && i + 1 < argc) {
+      cfg.spawn_n = static_cast<std::size_t>(std::max(1L, std::atol(argv[++i])));
     } else if (a == "--only" && i + 1 < argc) {
       only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--only spawn-fiber|spawn-stackless|pingpong-1|pingpong-2]\n",
+      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--spawn-n N] [--only spawn-fiber|spawn-stackless|pingpong-1|pingpong-2]\n",
                    argv[0]);
       return 64;
     }

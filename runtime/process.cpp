@@ -12,6 +12,7 @@
 #include "runtime/arena.hpp"
 #include "runtime/eh_state.hpp"
 #include "runtime/node.hpp"
+#include "runtime/stack_guard.hpp"
 
 namespace moira {
 
@@ -199,6 +200,7 @@ detail::SliceEnd Process::run_slice() {
     return end;
   }
   if (!fiber_ctx_) fiber_ctx_ = ctx::make_fcontext(stack_.top(), stack_.size, &fiber_trampoline);
+  detail::RunningFiber guard_claim{stack_, this, &Process::stack_overflowed};
   const detail::EhState scheduler_eh = detail::EhState::take();
   fiber_switch_.enter_fiber(stack_);
   ctx::transfer_t t = ctx::jump_fcontext(fiber_ctx_, this);
@@ -209,6 +211,7 @@ detail::SliceEnd Process::run_slice() {
 }
 
 void Process::park(detail::SliceEnd why) {
+  check_stack_left();
   slice_end_ = why;
   const detail::EhState fiber_eh = detail::EhState::take();
   fiber_switch_.leave_fiber();
@@ -429,10 +432,24 @@ void Process::throw_if_dying() {
   }
   // The body caught the first ExitNow and carried on (catch (...) without rethrow). A kill must
   // not be stoppable, so this fiber never runs again; what is still on its stack is not unwound.
+  abandon_fiber();
+}
+
+void Process::abandon_fiber() {
   slice_end_ = detail::SliceEnd::exited;
   fiber_switch_.leave_fiber_for_good();
   ctx::jump_fcontext(sched_ctx_, nullptr);
   __builtin_unreachable();
+}
+
+// Runs on the fiber's stack, but on a fresh frame at its top (stack_guard.cpp's handler put it
+// there), or deep in it with at least a few hundred bytes left (check_stack_left). Takes no lock
+// and allocates nothing: the overflow may have struck inside malloc.
+void Process::stack_overflowed(void* self) {
+  auto* p = static_cast<Process*>(self);
+  if (!p->dying_) p->die_later(Reason::stack_overflow());  // a kill already under way keeps its reason
+  detail::forget_stack_frames(p->stack_);
+  p->abandon_fiber();
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -460,6 +477,7 @@ void Process::send_signal(Pid to, detail::ItemKind kind, Reason reason, Ref ref,
 }
 
 void Process::preempt(PointKind kind, const detail::Item* received) {
+  check_stack_left();
   ++reductions_;
   if (!engine_->preemption_point(*this, kind, received)) return;
   if (stackless_) {

@@ -1,6 +1,7 @@
 #pragma once
 // Process: the handle a process's code uses for everything it does (spawn, send, receive, link,
 // monitor, exit, timers, names), and the state the engines drive (mailbox, links, fiber).
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <optional>
@@ -278,6 +279,17 @@ class Process {
   void on_exit_signal(detail::SignalItem& s);
   void die_later(Reason r);  // record a fatal reason; the next safe point throws it
   void throw_if_dying();
+  // Ends the fiber without unwinding: back to the engine, never to run again.
+  [[noreturn]] void abandon_fiber();
+  // A fiber that ran out of stack (its guard page faulted, or a preemption point found less than
+  // kStackReserve left) ends with stack_overflow: its frames cannot be unwound, only abandoned.
+  [[noreturn]] static void stack_overflowed(void* self);
+  void check_stack_left() {
+    auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    auto base = reinterpret_cast<std::uintptr_t>(stack_.base);  // 0 when stackless
+    if (here < base + std::min<std::uintptr_t>(kStackReserve, stack_.size / 4)) stack_overflowed(this);
+  }
+  static constexpr std::uintptr_t kStackReserve = 4096;
   bool monitor_active(Ref ref) const;
   void note_receive(const detail::Item* item);
   // receive(): wait for mail beyond the cursor; false when the timeout fired.

@@ -25,7 +25,8 @@ std::string demangled_name(const std::type_info& t) { return demangle(t.name());
 
 Reason::Reason(std::string text) : kind_(Kind::other), text_(std::move(text)) {
   // A reason spelled like a known atom *is* that atom, so Reason{"normal"} == Reason::normal().
-  for (auto k : {Kind::normal, Kind::kill, Kind::killed, Kind::shutdown, Kind::noproc, Kind::noconnection}) {
+  for (auto k : {Kind::normal, Kind::kill, Kind::killed, Kind::shutdown, Kind::noproc, Kind::noconnection,
+                 Kind::stack_overflow}) {
     if (Reason{k}.text() == text_) {
       kind_ = k;
       text_.clear();
@@ -42,6 +43,7 @@ std::string_view Reason::text() const {
     case Kind::shutdown: return "shutdown";
     case Kind::noproc: return "noproc";
     case Kind::noconnection: return "noconnection";
+    case Kind::stack_overflow: return "stack_overflow";
     case Kind::other: break;
   }
   return text_;

@@ -11,7 +11,7 @@ namespace moira {
 class Reason {
  public:
   // The atoms whose meaning the runtime knows; everything else is `other` with free text.
-  enum class Kind : std::uint8_t { normal, kill, killed, shutdown, noproc, noconnection, other };
+  enum class Kind : std::uint8_t { normal, kill, killed, shutdown, noproc, noconnection, stack_overflow, other };
 
   Reason() = default;  // normal
   explicit Reason(std::string text);
@@ -22,6 +22,8 @@ class Reason {
   static Reason shutdown() { return Reason{Kind::shutdown}; }
   static Reason noproc() { return Reason{Kind::noproc}; }
   static Reason noconnection() { return Reason{Kind::noconnection}; }
+  // A fiber ran past the end of its stack; it was abandoned without unwinding.
+  static Reason stack_overflow() { return Reason{Kind::stack_overflow}; }
   // The reason for an exception escaping a process: "<type>: <what()>", for any thrown type.
   static Reason from_exception(const std::exception_ptr& e);
 
