@@ -1,5 +1,7 @@
 #include "runtime/timer_thread.hpp"
 
+#include <algorithm>
+
 namespace moira::detail {
 
 TimerThread::TimerThread(std::function<void(ItemPtr)> fire, std::function<void()> after_fire)
@@ -7,31 +9,71 @@ TimerThread::TimerThread(std::function<void(ItemPtr)> fire, std::function<void()
 
 TimerThread::~TimerThread() { stop(); }
 
-void TimerThread::start(std::uint64_t id, Clock::time_point due, ItemPtr item) {
+void TimerThread::start(std::uint64_t id, Clock::time_point due, ItemPtr item, Pid target) {
   bool earliest;
   {
     std::lock_guard lock{mutex_};
     earliest = heap_.empty() || due < heap_.top().due;
     heap_.push(Entry{due, id});
-    items_.emplace(id, std::move(item));
+    items_.emplace(id, Pending{due, std::move(item), target});
+    if (target) by_target_.emplace(target, id);
     pending_.fetch_add(1, std::memory_order_release);
   }
   if (earliest) cv_.notify_one();  // only a new earliest deadline changes the thread's sleep
 }
 
-bool TimerThread::cancel(std::uint64_t id) {
+void TimerThread::forget_target(const Pending& p, std::uint64_t id) {
+  if (!p.target) return;
+  auto [first, last] = by_target_.equal_range(p.target);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == id) {
+      by_target_.erase(it);
+      return;
+    }
+  }
+}
+
+std::optional<TimerThread::Clock::duration> TimerThread::cancel(std::uint64_t id) {
+  auto now = Clock::now();
   std::lock_guard lock{mutex_};
-  if (items_.erase(id) == 0) return false;
+  auto it = items_.find(id);
+  if (it == items_.end()) return std::nullopt;
+  auto left = std::max(it->second.due - now, Clock::duration::zero());
+  forget_target(it->second, id);
+  items_.erase(it);
   pending_.fetch_sub(1, std::memory_order_release);
-  return true;
+  return left;
+}
+
+std::optional<TimerThread::Clock::duration> TimerThread::read(std::uint64_t id) {
+  auto now = Clock::now();
+  std::lock_guard lock{mutex_};
+  auto it = items_.find(id);
+  if (it == items_.end()) return std::nullopt;
+  return std::max(it->second.due - now, Clock::duration::zero());
+}
+
+void TimerThread::cancel_for(Pid target) {
+  std::vector<ItemPtr> dropped;  // freed outside the lock
+  std::lock_guard lock{mutex_};
+  auto [first, last] = by_target_.equal_range(target);
+  for (auto it = first; it != last; ++it) {
+    auto item = items_.find(it->second);
+    if (item == items_.end()) continue;
+    dropped.push_back(std::move(item->second.item));
+    items_.erase(item);
+    pending_.fetch_sub(1, std::memory_order_release);
+  }
+  by_target_.erase(first, last);
 }
 
 void TimerThread::cancel_all() {
-  std::unordered_map<std::uint64_t, ItemPtr> dropped;
+  std::unordered_map<std::uint64_t, Pending> dropped;
   {
     std::lock_guard lock{mutex_};
     pending_.fetch_sub(items_.size(), std::memory_order_release);  // a batch in flight stays counted
     dropped.swap(items_);
+    by_target_.clear();
     heap_ = {};
   }
   after_fire_();
@@ -65,7 +107,8 @@ void TimerThread::run() {
       auto it = items_.find(heap_.top().id);
       heap_.pop();
       if (it == items_.end()) continue;  // cancelled
-      due.push_back(std::move(it->second));
+      forget_target(it->second, it->first);
+      due.push_back(std::move(it->second.item));
       items_.erase(it);
     }
     lock.unlock();

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <thread>
 #include <unordered_map>
@@ -23,8 +24,11 @@ class TimerThread {
   TimerThread(std::function<void(ItemPtr)> fire, std::function<void()> after_fire);
   ~TimerThread();
 
-  void start(std::uint64_t id, Clock::time_point due, ItemPtr item);
-  bool cancel(std::uint64_t id);
+  // A timer tied to `target` (not null) is cancelled by cancel_for(target) when that process ends.
+  void start(std::uint64_t id, Clock::time_point due, ItemPtr item, Pid target);
+  std::optional<Clock::duration> cancel(std::uint64_t id);  // the time it had left
+  std::optional<Clock::duration> read(std::uint64_t id);
+  void cancel_for(Pid target);
   void cancel_all();
   std::size_t pending() const { return pending_.load(std::memory_order_acquire); }
   void stop();
@@ -40,8 +44,15 @@ class TimerThread {
   std::function<void()> after_fire_;
   std::mutex mutex_;
   std::condition_variable cv_;
+  struct Pending {
+    Clock::time_point due;
+    ItemPtr item;
+    Pid target;
+  };
+  void forget_target(const Pending& p, std::uint64_t id);  // mutex_ held
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_;
-  std::unordered_map<std::uint64_t, ItemPtr> items_;
+  std::unordered_map<std::uint64_t, Pending> items_;
+  std::unordered_multimap<Pid, std::uint64_t> by_target_;
   std::atomic<std::size_t> pending_{0};
   bool stopping_ = false;
   std::thread thread_;
