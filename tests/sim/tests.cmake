@@ -8,6 +8,7 @@ list(APPEND SIM_TEST_SOURCES
   sim/determinism_test.cpp
   sim/trace_test.cpp
   sim/misc_test.cpp
+  sim/remote_names_test.cpp
   sim/sim_harness.cpp
 )
 
