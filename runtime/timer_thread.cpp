@@ -1,6 +1,7 @@
 #include "runtime/timer_thread.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace moira::detail {
 
@@ -16,9 +17,15 @@ void TimerThread::start(std::uint64_t id, Clock::time_point due, ItemPtr item, P
     earliest = heap_.empty() || due < heap_.top().due;
     heap_.push(Entry{due, id});
     items_.emplace(id, Pending{due, std::move(item), target});
-    if (target) by_target_.emplace(target, id);
+    if (target) {
+      by_target_.emplace(target, id);
+      tied_.fetch_add(1, std::memory_order_relaxed);
+    }
     pending_.fetch_add(1, std::memory_order_release);
   }
+  // Pairs with the fence in cancel_for: the caller's look at the process table that follows must
+  // not pass the count above (store-load order needs a full fence on both sides).
+  if (target) std::atomic_thread_fence(std::memory_order_seq_cst);
   if (earliest) cv_.notify_one();  // only a new earliest deadline changes the thread's sleep
 }
 
@@ -28,6 +35,7 @@ void TimerThread::forget_target(const Pending& p, std::uint64_t id) {
   for (auto it = first; it != last; ++it) {
     if (it->second == id) {
       by_target_.erase(it);
+      tied_.fetch_sub(1, std::memory_order_relaxed);
       return;
     }
   }
@@ -54,6 +62,8 @@ std::optional<TimerThread::Clock::duration> TimerThread::read(std::uint64_t id) 
 }
 
 void TimerThread::cancel_for(Pid target) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the caller's table erase comes first
+  if (tied_.load(std::memory_order_relaxed) == 0) return;
   std::vector<ItemPtr> dropped;  // freed outside the lock
   std::lock_guard lock{mutex_};
   auto [first, last] = by_target_.equal_range(target);
@@ -64,6 +74,7 @@ void TimerThread::cancel_for(Pid target) {
     items_.erase(item);
     pending_.fetch_sub(1, std::memory_order_release);
   }
+  tied_.fetch_sub(static_cast<std::size_t>(std::distance(first, last)), std::memory_order_relaxed);
   by_target_.erase(first, last);
 }
 
@@ -74,6 +85,7 @@ void TimerThread::cancel_all() {
     pending_.fetch_sub(items_.size(), std::memory_order_release);  // a batch in flight stays counted
     dropped.swap(items_);
     by_target_.clear();
+    tied_.store(0, std::memory_order_relaxed);
     heap_ = {};
   }
   after_fire_();

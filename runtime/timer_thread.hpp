@@ -25,6 +25,8 @@ class TimerThread {
   ~TimerThread();
 
   // A timer tied to `target` (not null) is cancelled by cancel_for(target) when that process ends.
+  // The caller must look for the target after start() (the engine's process table), and
+  // cancel_for must come after the target left that table: one of the two then sees the other.
   void start(std::uint64_t id, Clock::time_point due, ItemPtr item, Pid target);
   std::optional<Clock::duration> cancel(std::uint64_t id);  // the time it had left
   std::optional<Clock::duration> read(std::uint64_t id);
@@ -53,6 +55,9 @@ class TimerThread {
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_;
   std::unordered_map<std::uint64_t, Pending> items_;
   std::unordered_multimap<Pid, std::uint64_t> by_target_;
+  // by_target_.size(), readable without the mutex: every process exit calls cancel_for, and with
+  // no tied timer pending (spawn-heavy work) it must not touch the mutex.
+  std::atomic<std::size_t> tied_{0};
   std::atomic<std::size_t> pending_{0};
   bool stopping_ = false;
   std::thread thread_;
