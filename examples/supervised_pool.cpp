@@ -59,7 +59,7 @@ int main() {
         std::printf("call %ld failed: %s\n", n, fmt::format("{}", r.error()).c_str());
       }
     }
-    std::printf("pool after the crashes: %zu workers running\n", count_children(self, sup).active);
+    std::printf("pool after the crashes: %zu workers running\n", count_children(self, sup).value().active);
     self.trap_exit(true);
     self.exit(sup, Reason::shutdown());
     self.receive<Exit>();

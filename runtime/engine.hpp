@@ -37,9 +37,13 @@ class Engine {
   // to its send); null elsewhere.
   virtual bool preemption_point(Process& p, PointKind kind, const detail::Item* received) = 0;
   virtual Time now() const = 0;
-  // Sends `item` to `to` after `after`; the returned ref is also stored in item->ref.
+  // Sends `item` to `to` after `after`; the returned ref is also stored in item->ref. A timer to
+  // a pid dies with that process (as a BIF timer in Erlang): one to a process that is dead or
+  // exits before it fires is cancelled. detail::fire_timer delivers what fires.
   virtual Ref start_timer(Pid to, Duration after, detail::ItemPtr item) = 0;
-  virtual bool cancel_timer(Ref timer) = 0;  // true if it had not fired yet
+  // The time the timer had left, or nullopt if it fired, was cancelled or died with its target.
+  virtual std::optional<Duration> cancel_timer(Ref timer) = 0;
+  virtual std::optional<Duration> read_timer(Ref timer) = 0;  // the time left, without cancelling
   virtual std::uint64_t random(Process& p) = 0;
   virtual Ref make_ref() = 0;
   virtual Node* find_node(NodeId id) = 0;  // null when there is no such node (or it is down)

@@ -15,6 +15,7 @@
 #include "runtime/fiber_switch.hpp"
 #include "runtime/mailbox.hpp"
 #include "runtime/message.hpp"
+#include "runtime/names.hpp"
 #include "runtime/process_body.hpp"
 #include "runtime/receive.hpp"
 #include "runtime/stack_pool.hpp"
@@ -123,6 +124,11 @@ class Process {
   void send(std::string_view name, T value) {
     send(resolve_name(name), std::move(value));
   }
+  // To {name, node}: dropped silently if nobody has the name there, as Erlang's {Name, Node} ! Msg.
+  template <MessageValue T>
+  void send(const Name& to, T value) {
+    if (Pid pid = detail::resolve(*engine_, node(), to).pid) send(pid, std::move(value));
+  }
   // Selective receive: clauses are tried in order against each message from the oldest; the
   // first match is removed and handled. Clauses: a callable taking one message type (or Message
   // for any), match<T>(guard, handler), and a last after(timeout, handler).
@@ -156,6 +162,14 @@ class Process {
   bool trapping_exits() const { return trap_exit_; }
   void exit(Pid to, Reason reason);  // send an exit signal
   [[noreturn]] void exit(Reason reason);  // end this process now
+  // True once an exit signal (or a node crash) has doomed this process: it is unwinding, not
+  // ending by its own exit() or exception. For Stackless::stop, which runs either way.
+  bool killed_by_signal() const { return dying_; }
+  // By name (process_names.cpp). A name nobody has: monitor gives a Down with noproc at once
+  // (noconnection if its node is not there), exit throws moira::Error for a name on this node and
+  // does nothing for one elsewhere.
+  Ref monitor(const Dest& to);
+  void exit(const Dest& to, Reason reason);
 
   // ---------------------------------------------------------------- names
   void register_name(std::string name);  // throws moira::Error if taken, or if we have a name
@@ -171,7 +185,17 @@ class Process {
     item->from = pid_;
     return engine_->start_timer(to, after, std::move(item));
   }
-  bool cancel_timer(Ref timer) { return engine_->cancel_timer(timer); }
+  // To a name, the timer looks the name up when it fires (and dies with nobody).
+  template <MessageValue T>
+  Ref send_after(const Dest& to, Duration after, T value) {
+    if (!to.by_name()) return send_after(to.pid(), after, std::move(value));
+    auto message = std::make_unique<detail::ValueItem<T>>(std::move(value));
+    return send_after(Pid{}, after, detail::TimerToName{to.name(), to.node().value_or(node()), std::move(message)});
+  }
+  // Both give the time the timer had left, or nullopt if it has fired, was cancelled, or died
+  // with its target (Erlang's cancel_timer and read_timer).
+  std::optional<Duration> cancel_timer(Ref timer) { return engine_->cancel_timer(timer); }
+  std::optional<Duration> read_timer(Ref timer) { return engine_->read_timer(timer); }
   void sleep(Duration d);
   void yield();  // let others run; for long computations between receives
 

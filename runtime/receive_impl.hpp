@@ -14,7 +14,9 @@ void Process::receive(Clauses&&... clauses) {
   }
   std::optional<Duration> timeout;
   auto find_timeout = [&](auto& clause) {
-    if constexpr (detail::is_after_clause<decltype(clause)>) timeout = clause.timeout;
+    if constexpr (detail::is_after_clause<decltype(clause)>) {
+      if (clause.timeout != infinity) timeout = clause.timeout;
+    }
   };
   (find_timeout(clauses), ...);
 

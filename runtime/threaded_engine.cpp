@@ -83,8 +83,8 @@ struct ThreadedEngine::Impl {
   explicit Impl(ThreadedEngine& e, Options o) : self(e), options(o) {
     if (options.workers == 0) options.workers = std::max(1u, std::thread::hardware_concurrency());
     if (options.reductions_per_slice < 1) options.reductions_per_slice = 1;
-    timers = std::make_unique<detail::TimerThread>([this](detail::ItemPtr item) { self.deliver(std::move(item)); },
-                                                   [this] { notify_if_idle(); });
+    timers = std::make_unique<detail::TimerThread>(
+        [this](detail::ItemPtr item) { detail::fire_timer(self, std::move(item)); }, [this] { notify_if_idle(); });
     single_worker = options.workers == 1;
     for (unsigned i = 0; i < options.workers; ++i) {
       auto w = std::make_unique<Worker>();
@@ -249,9 +249,13 @@ struct ThreadedEngine::Impl {
     p->engine_data() = &w;
     w.budget = options.reductions_per_slice;
     switch (p->run_slice()) {
-      case detail::SliceEnd::exited:
-        p->finish();
+      case detail::SliceEnd::exited: {
+        Pid pid = p->self();
+        p->finish();  // may release p
+        // After finish() took it out of the table: start_timer checks the table after adding.
+        timers->cancel_for(pid);
         break;
+      }
       case detail::SliceEnd::yielded:
         push_inject(p);
         break;
@@ -355,11 +359,35 @@ Ref ThreadedEngine::start_timer(Pid to, Duration after, detail::ItemPtr item) {
   Ref ref = make_ref();
   item->to = to;
   item->ref = ref;
-  impl_->timers->start(ref.value, std::chrono::steady_clock::now() + after, std::move(item));
+  // A receive's own timeout needs no tie: the process cancels it, even as it dies.
+  bool tied = to && item->kind != detail::ItemKind::timeout;
+  auto now = std::chrono::steady_clock::now();
+  auto due = after >= std::chrono::steady_clock::time_point::max() - now ? std::chrono::steady_clock::time_point::max()
+                                                                          : now + after;
+  impl_->timers->start(ref.value, due, std::move(item), tied ? to : Pid{});
+  if (tied) {
+    // Added before this look, so a target that exits meanwhile finds the timer in cancel_for.
+    Process* target = impl_->node.table().acquire(to);
+    if (target) {
+      target->release();
+    } else {
+      impl_->timers->cancel(ref.value);
+    }
+  }
   return ref;
 }
 
-bool ThreadedEngine::cancel_timer(Ref timer) { return impl_->timers->cancel(timer.value); }
+std::optional<Duration> ThreadedEngine::cancel_timer(Ref timer) {
+  auto left = impl_->timers->cancel(timer.value);
+  if (!left) return std::nullopt;
+  return std::chrono::duration_cast<Duration>(*left);
+}
+
+std::optional<Duration> ThreadedEngine::read_timer(Ref timer) {
+  auto left = impl_->timers->read(timer.value);
+  if (!left) return std::nullopt;
+  return std::chrono::duration_cast<Duration>(*left);
+}
 
 std::uint64_t ThreadedEngine::random(Process& p) { return splitmix64(p.rng_state()); }
 

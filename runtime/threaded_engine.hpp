@@ -42,7 +42,8 @@ class ThreadedEngine final : public Engine {
   bool preemption_point(Process& p, PointKind kind, const detail::Item* received) override;
   Time now() const override;
   Ref start_timer(Pid to, Duration after, detail::ItemPtr item) override;
-  bool cancel_timer(Ref timer) override;
+  std::optional<Duration> cancel_timer(Ref timer) override;
+  std::optional<Duration> read_timer(Ref timer) override;
   std::uint64_t random(Process& p) override;
   Ref make_ref() override;
   Node* find_node(NodeId id) override;

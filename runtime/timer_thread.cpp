@@ -1,5 +1,8 @@
 #include "runtime/timer_thread.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace moira::detail {
 
 TimerThread::TimerThread(std::function<void(ItemPtr)> fire, std::function<void()> after_fire)
@@ -7,31 +10,82 @@ TimerThread::TimerThread(std::function<void(ItemPtr)> fire, std::function<void()
 
 TimerThread::~TimerThread() { stop(); }
 
-void TimerThread::start(std::uint64_t id, Clock::time_point due, ItemPtr item) {
+void TimerThread::start(std::uint64_t id, Clock::time_point due, ItemPtr item, Pid target) {
   bool earliest;
   {
     std::lock_guard lock{mutex_};
     earliest = heap_.empty() || due < heap_.top().due;
     heap_.push(Entry{due, id});
-    items_.emplace(id, std::move(item));
+    items_.emplace(id, Pending{due, std::move(item), target});
+    if (target) {
+      by_target_.emplace(target, id);
+      tied_.fetch_add(1, std::memory_order_relaxed);
+    }
     pending_.fetch_add(1, std::memory_order_release);
   }
+  // Pairs with the fence in cancel_for: the caller's look at the process table that follows must
+  // not pass the count above (store-load order needs a full fence on both sides).
+  if (target) std::atomic_thread_fence(std::memory_order_seq_cst);
   if (earliest) cv_.notify_one();  // only a new earliest deadline changes the thread's sleep
 }
 
-bool TimerThread::cancel(std::uint64_t id) {
+void TimerThread::forget_target(const Pending& p, std::uint64_t id) {
+  if (!p.target) return;
+  auto [first, last] = by_target_.equal_range(p.target);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == id) {
+      by_target_.erase(it);
+      tied_.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+}
+
+std::optional<TimerThread::Clock::duration> TimerThread::cancel(std::uint64_t id) {
+  auto now = Clock::now();
   std::lock_guard lock{mutex_};
-  if (items_.erase(id) == 0) return false;
+  auto it = items_.find(id);
+  if (it == items_.end()) return std::nullopt;
+  auto left = std::max(it->second.due - now, Clock::duration::zero());
+  forget_target(it->second, id);
+  items_.erase(it);
   pending_.fetch_sub(1, std::memory_order_release);
-  return true;
+  return left;
+}
+
+std::optional<TimerThread::Clock::duration> TimerThread::read(std::uint64_t id) {
+  auto now = Clock::now();
+  std::lock_guard lock{mutex_};
+  auto it = items_.find(id);
+  if (it == items_.end()) return std::nullopt;
+  return std::max(it->second.due - now, Clock::duration::zero());
+}
+
+void TimerThread::cancel_for(Pid target) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the caller's table erase comes first
+  if (tied_.load(std::memory_order_relaxed) == 0) return;
+  std::vector<ItemPtr> dropped;  // freed outside the lock
+  std::lock_guard lock{mutex_};
+  auto [first, last] = by_target_.equal_range(target);
+  for (auto it = first; it != last; ++it) {
+    auto item = items_.find(it->second);
+    if (item == items_.end()) continue;
+    dropped.push_back(std::move(item->second.item));
+    items_.erase(item);
+    pending_.fetch_sub(1, std::memory_order_release);
+  }
+  tied_.fetch_sub(static_cast<std::size_t>(std::distance(first, last)), std::memory_order_relaxed);
+  by_target_.erase(first, last);
 }
 
 void TimerThread::cancel_all() {
-  std::unordered_map<std::uint64_t, ItemPtr> dropped;
+  std::unordered_map<std::uint64_t, Pending> dropped;
   {
     std::lock_guard lock{mutex_};
     pending_.fetch_sub(items_.size(), std::memory_order_release);  // a batch in flight stays counted
     dropped.swap(items_);
+    by_target_.clear();
+    tied_.store(0, std::memory_order_relaxed);
     heap_ = {};
   }
   after_fire_();
@@ -65,7 +119,8 @@ void TimerThread::run() {
       auto it = items_.find(heap_.top().id);
       heap_.pop();
       if (it == items_.end()) continue;  // cancelled
-      due.push_back(std::move(it->second));
+      forget_target(it->second, it->first);
+      due.push_back(std::move(it->second.item));
       items_.erase(it);
     }
     lock.unlock();

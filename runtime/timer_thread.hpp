@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <thread>
 #include <unordered_map>
@@ -23,8 +24,13 @@ class TimerThread {
   TimerThread(std::function<void(ItemPtr)> fire, std::function<void()> after_fire);
   ~TimerThread();
 
-  void start(std::uint64_t id, Clock::time_point due, ItemPtr item);
-  bool cancel(std::uint64_t id);
+  // A timer tied to `target` (not null) is cancelled by cancel_for(target) when that process ends.
+  // The caller must look for the target after start() (the engine's process table), and
+  // cancel_for must come after the target left that table: one of the two then sees the other.
+  void start(std::uint64_t id, Clock::time_point due, ItemPtr item, Pid target);
+  std::optional<Clock::duration> cancel(std::uint64_t id);  // the time it had left
+  std::optional<Clock::duration> read(std::uint64_t id);
+  void cancel_for(Pid target);
   void cancel_all();
   std::size_t pending() const { return pending_.load(std::memory_order_acquire); }
   void stop();
@@ -40,8 +46,18 @@ class TimerThread {
   std::function<void()> after_fire_;
   std::mutex mutex_;
   std::condition_variable cv_;
+  struct Pending {
+    Clock::time_point due;
+    ItemPtr item;
+    Pid target;
+  };
+  void forget_target(const Pending& p, std::uint64_t id);  // mutex_ held
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_;
-  std::unordered_map<std::uint64_t, ItemPtr> items_;
+  std::unordered_map<std::uint64_t, Pending> items_;
+  std::unordered_multimap<Pid, std::uint64_t> by_target_;
+  // by_target_.size(), readable without the mutex: every process exit calls cancel_for, and with
+  // no tied timer pending (spawn-heavy work) it must not touch the mutex.
+  std::atomic<std::size_t> tied_{0};
   std::atomic<std::size_t> pending_{0};
   bool stopping_ = false;
   std::thread thread_;

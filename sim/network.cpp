@@ -268,12 +268,7 @@ void Simulation::crash_now(NodeId id) {
   purge_in_flight([&](const InFlight& f) { return f.src == id || f.dst == id; });
   // Its timers go with it.
   for (auto it = timers_.begin(); it != timers_.end();) {
-    if (it->second.owner == id) {
-      timer_index_.erase(it->second.ref.value);
-      it = timers_.erase(it);
-    } else {
-      ++it;
-    }
+    it = it->second.owner == id ? erase_timer(it) : std::next(it);
   }
   runnable_.remove_if([&](Process* p) { return p->node() == id; });
   // Every process ends with noconnection, its fiber unwound; finish() then tells links and

@@ -93,6 +93,8 @@ void Simulation::end_all_processes() {
   runnable_ = RunQueue{};
   in_flight_.clear();
   timers_.clear();
+  timer_index_.clear();
+  timers_by_target_.clear();
 }
 
 NodeId Simulation::add_node(std::string name, Boot boot) {
@@ -261,14 +263,15 @@ void Simulation::fire(const Due& due) {
       fire_message(due.key);
       break;
     case DueType::timer: {
-      auto node = timers_.extract(due.key);
-      MOIRA_SIM_CHECK(!node.empty(), "due timer vanished");
-      timer_index_.erase(node.mapped().ref.value);
-      auto& item = node.mapped().item;
-      trace_.add(steps_, now_, EventKind::timer_fire, {}, item->to, node.mapped().ref.value, 0, {});
+      auto it = timers_.find(due.key);
+      MOIRA_SIM_CHECK(it != timers_.end(), "due timer vanished");
+      const std::uint64_t ref = it->second.ref.value;
+      moira::detail::ItemPtr item = std::move(it->second.item);
+      erase_timer(it);
+      trace_.add(steps_, now_, EventKind::timer_fire, {}, item->to, ref, 0, {});
       if (Event* e = trace_.last()) decorate(*e, stamped(*item));
       CauseScope scope{*this, last_seq()};
-      deliver(std::move(item));
+      moira::detail::fire_timer(*this, std::move(item));
       break;
     }
     case DueType::fault: {
@@ -328,6 +331,7 @@ void Simulation::retire(Process* p) {
   ns.slots[pid.index] = nullptr;
   --ns.live;
   p->finish();  // may release p: not touched after this
+  cancel_timers_to(pid);
 }
 
 RunResult Simulation::make_result(std::optional<Outcome> stopped) {
@@ -439,21 +443,59 @@ Ref Simulation::start_timer(Pid to, Duration after, moira::detail::ItemPtr item)
   std::int64_t drift = owner < nodes_.size() ? nodes_[owner].drift_ppm : 0;
   auto global = static_cast<std::int64_t>(static_cast<__int128>(std::max<std::int64_t>(0, after.count())) * 1'000'000 /
                                           std::max<std::int64_t>(1, 1'000'000 + drift));
-  Key key{now_.count() + global, ++seq_};
+  Key key{global > kNever - now_.count() ? kNever : now_.count() + global, ++seq_};
   note(EventKind::timer_start, item->from, to, ref.value, static_cast<std::uint64_t>(key.due));
+  if (to && !find_live(to)) {  // a timer to the dead is never set (Erlang cancels it at once)
+    note(EventKind::timer_cancel, {}, {}, ref.value);
+    return ref;
+  }
   stamp(*item);
   timer_index_.emplace(ref.value, key);
-  timers_.emplace(key, Timer{ref, owner, std::move(item)});
+  if (to) timers_by_target_.emplace(std::pair{to, ref.value}, key);
+  timers_.emplace(key, Timer{ref, owner, to, std::move(item)});
   return ref;
 }
 
-bool Simulation::cancel_timer(Ref timer) {
+std::map<Simulation::Key, Simulation::Timer>::iterator Simulation::erase_timer(std::map<Key, Timer>::iterator it) {
+  timer_index_.erase(it->second.ref.value);
+  if (it->second.target) timers_by_target_.erase({it->second.target, it->second.ref.value});
+  return timers_.erase(it);
+}
+
+// The timers to a process that just exited go with it, in the order they were started, so the
+// trace is the same for the same seed.
+void Simulation::cancel_timers_to(Pid target) {
+  auto first = timers_by_target_.lower_bound({target, 0});
+  while (first != timers_by_target_.end() && first->first.first == target) {
+    Key key = first->second;
+    ++first;  // erase_timer removes the entry under the iterator
+    auto it = timers_.find(key);
+    MOIRA_SIM_CHECK(it != timers_.end(), "timer of {} vanished", target);
+    note(EventKind::timer_cancel, {}, {}, it->second.ref.value);
+    erase_timer(it);
+  }
+}
+
+// A span of global time as the node's own (drifting) clock measures it.
+Duration Simulation::local_duration(NodeId node, std::int64_t global_ns) const {
+  std::int64_t drift = node < nodes_.size() ? nodes_[node].drift_ppm : 0;
+  return Duration{static_cast<std::int64_t>(static_cast<__int128>(global_ns) * (1'000'000 + drift) / 1'000'000)};
+}
+
+std::optional<Duration> Simulation::read_timer(Ref timer) {
   auto it = timer_index_.find(timer.value);
-  if (it == timer_index_.end()) return false;
-  timers_.erase(it->second);
-  timer_index_.erase(it);
+  if (it == timer_index_.end()) return std::nullopt;
+  const Timer& t = timers_.at(it->second);
+  return local_duration(t.owner, std::max<std::int64_t>(0, it->second.due - now_.count()));
+}
+
+std::optional<Duration> Simulation::cancel_timer(Ref timer) {
+  auto it = timer_index_.find(timer.value);
+  if (it == timer_index_.end()) return std::nullopt;
+  std::optional<Duration> left = read_timer(timer);
   note(EventKind::timer_cancel, {}, {}, timer.value);
-  return true;
+  erase_timer(timers_.find(it->second));
+  return left;
 }
 
 // ------------------------------------------------------------------------------------------------

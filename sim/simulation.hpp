@@ -125,7 +125,8 @@ class Simulation final : public Engine {
   bool preemption_point(Process& p, PointKind kind, const moira::detail::Item* received) override;
   Time now() const override;
   Ref start_timer(Pid to, Duration after, moira::detail::ItemPtr item) override;
-  bool cancel_timer(Ref timer) override;
+  std::optional<Duration> cancel_timer(Ref timer) override;
+  std::optional<Duration> read_timer(Ref timer) override;
   std::uint64_t random(Process& p) override;
   Ref make_ref() override { return Ref{++last_ref_}; }
   Node* find_node(NodeId id) override { return id < nodes_.size() ? nodes_[id].node.get() : nullptr; }
@@ -163,6 +164,7 @@ class Simulation final : public Engine {
   struct Timer {
     Ref ref;
     NodeId owner = 0;
+    Pid target;  // null: not tied to a process (a timer to a name)
     moira::detail::ItemPtr item;
   };
   struct LinkState {
@@ -228,6 +230,10 @@ class Simulation final : public Engine {
   std::uint64_t last_seq() const { return trace_.seen() == 0 ? kNoEvent : trace_.seen() - 1; }
   Time local_time(const NodeState& ns, Time t) const;
   void end_all_processes();
+  // timers (simulation.cpp)
+  std::map<Key, Timer>::iterator erase_timer(std::map<Key, Timer>::iterator it);
+  void cancel_timers_to(Pid target);
+  Duration local_duration(NodeId node, std::int64_t global_ns) const;
 
   // network (network.cpp)
   void deliver_now(moira::detail::ItemPtr item);
@@ -268,6 +274,8 @@ class Simulation final : public Engine {
   std::map<std::pair<Pid, Pid>, PairState> pairs_;
   std::map<Key, Timer> timers_;
   std::unordered_map<std::uint64_t, Key> timer_index_;  // by ref value; looked up, never iterated
+  // (target, ref) of every timer tied to a process: those go when it exits, in ref order.
+  std::map<std::pair<Pid, std::uint64_t>, Key> timers_by_target_;
   std::map<Key, Fault> plan_;
   Key tick_{kNever, 0};
   std::vector<Due> due_;

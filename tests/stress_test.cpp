@@ -250,11 +250,11 @@ TEST_CASE("a supervisor through 10,000 crash/restart cycles: process count and m
       // Intensity high enough that 10,000 quick crashes never exhaust it.
       Pid sup = start_supervisor(self, {Strategy::one_for_one, 1'000'000, 1h, {spec}}).value();
       auto cycle = [&] {
-        Pid c = which_children(self, sup).front().pid;
+        Pid c = which_children(self, sup).value().front().pid;
         Ref m = self.monitor(c);
         self.send(c, Crash{});
         self.receive(match<Down>([&](const Down& d) { return d.ref == m; }, [](const Down&) {}));
-        while (which_children(self, sup).front().pid == c) self.yield();  // until restarted
+        while (which_children(self, sup).value().front().pid == c) self.yield();  // until restarted
         ++restarts_seen;
       };
       for (int i = 0; i < 1000; ++i) cycle();  // warm the pools

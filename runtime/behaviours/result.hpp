@@ -16,8 +16,10 @@ class Result {
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  // From a temporary, by value: `for (auto& c : which_children(self, sup).value())` is then safe.
+  T value() && { return std::get<0>(std::move(v_)); }
   const Reason& error() const { return std::get<1>(v_); }
 
  private:

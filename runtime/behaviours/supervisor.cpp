@@ -17,8 +17,9 @@ struct Started {
   std::optional<Reason> error;
 };
 
-// A child's exit reason that does not call for restarting a transient child.
-bool is_clean_exit(const Reason& r) { return r.is_normal() || r.kind() == Reason::Kind::shutdown; }
+// A child's exit reason that does not call for restarting a transient child: normal, shutdown
+// or {shutdown, Term}.
+bool is_clean_exit(const Reason& r) { return r.is_normal() || r.is_shutdown(); }
 
 class SupervisorProcess {
  public:
@@ -36,10 +37,11 @@ class SupervisorProcess {
       template_ = spec_.children[0];
     } else {
       for (auto& spec : spec_.children) {
-        if (auto failed = start_new(spec)) {
+        if (auto r = start_new(spec); !r) {
           stop_all();
-          self_.send(parent_, Started{ack, *failed});
-          self_.exit(Reason::shutdown());
+          Reason why = Reason::shutdown(FailedToStartChild{spec.id, r.error()});
+          self_.send(parent_, Started{ack, why});
+          self_.exit(why);
         }
       }
     }
@@ -58,16 +60,39 @@ class SupervisorProcess {
 
   bool dynamic() const { return spec_.strategy == Strategy::simple_one_for_one; }
 
-  // Starts a child from its spec and appends it; the failure's reason if it did not start.
-  std::optional<Reason> start_new(const ChildSpec& spec) {
-    Result<Pid> r = spec.start(self_);
-    if (!r) return r.error();
-    children_.push_back(Child{spec, r.value()});
-    return std::nullopt;
+  // Runs a start function. A throw is that start's error, as OTP's supervisor catches it; only
+  // the supervisor's own end (an exit signal while the start waits) goes on up.
+  template <class F>
+  Result<Pid> run_start(const F& start) {
+    try {
+      return start(self_);
+    } catch (const detail::ExitNow&) {
+      throw;
+    } catch (...) {
+      return Result<Pid>::failure(Reason::from_exception(std::current_exception()));
+    }
+  }
+  // An ignored start is no error: the child just has no process (OTP's {ok, undefined}).
+  static bool ignored(const Result<Pid>& r) { return !r && r.error() == Reason::ignore(); }
+
+  // Starts a child from its spec and appends it: its pid, the null pid if it answered ignore (a
+  // temporary or dynamic one is then not kept), or the reason it did not start.
+  Result<Pid> start_new(const ChildSpec& spec) {
+    Result<Pid> r = run_start(spec.start);
+    if (ignored(r)) {
+      if (spec.restart != Restart::temporary && !dynamic()) children_.push_back(Child{spec, Pid{}});
+      return Pid{};
+    }
+    if (r) children_.push_back(Child{spec, r.value()});
+    return r;
   }
 
   std::optional<Reason> start_again(Child& c) {
-    Result<Pid> r = c.spec.start(self_);
+    Result<Pid> r = run_start(c.spec.start);
+    if (ignored(r)) {
+      c.pid = Pid{};
+      return std::nullopt;
+    }
     if (!r) return r.error();
     c.pid = r.value();
     return std::nullopt;
@@ -173,6 +198,13 @@ class SupervisorProcess {
         last = children_.size();
       }
       for (std::size_t i = last; i-- > first;) stop(children_[i]);
+      // Temporary bystanders are not started again: they leave the child list (OTP does the same).
+      for (std::size_t i = last; i-- > first;) {
+        if (i == index || children_[i].spec.restart != Restart::temporary) continue;
+        erase(&children_[i]);
+        --last;
+        if (i < index) --index;
+      }
       bool all_started = true;
       for (std::size_t i = first; i < last; ++i) {
         if (start_again(children_[i])) {
@@ -181,77 +213,21 @@ class SupervisorProcess {
           break;
         }
       }
-      if (all_started) return;
+      if (all_started) break;
     }
+    // A dynamic child whose restart answered ignore is gone, not kept as a spec.
+    if (dynamic() && !children_[index].pid) erase(&children_[index]);
   }
 
   void on_request(const From& from, Request r) {
     Reply out;
-    auto fail = [&](std::string why) { out.error = Reason{std::move(why)}; };
     switch (r.op) {
-      case Op::start_child: {
-        if (dynamic()) {
-          fail("simple_one_for_one: use start_dynamic_child");
-        } else if (Child* c = find(r.spec.id)) {
-          fail(c->pid ? "already_started" : "already_present");
-        } else if (auto failed = start_new(r.spec)) {
-          out.error = *failed;
-        } else {
-          out.pid = children_.back().pid;
-        }
-        break;
-      }
-      case Op::start_dynamic: {
-        if (!dynamic()) {
-          fail("start_dynamic_child needs a simple_one_for_one supervisor");
-          break;
-        }
-        ChildSpec spec = template_;
-        Message arg = std::move(r.arg);
-        spec.start = [start_with = template_.start_with, shared = std::make_shared<Message>(std::move(arg))](
-                         Process& sup) { return start_with(sup, *shared); };
-        if (auto failed = start_new(spec)) {
-          out.error = *failed;
-        } else {
-          out.pid = children_.back().pid;
-        }
-        break;
-      }
-      case Op::terminate:
-      case Op::terminate_pid: {
-        Child* c = r.op == Op::terminate ? (dynamic() ? nullptr : find(r.id)) : (dynamic() ? find(r.pid) : nullptr);
-        if (!c) {
-          fail("not_found");
-          break;
-        }
-        stop(*c);
-        if (c->spec.restart == Restart::temporary || dynamic()) erase(c);
-        break;
-      }
-      case Op::restart: {
-        Child* c = dynamic() ? nullptr : find(r.id);
-        if (!c) {
-          fail("not_found");
-        } else if (c->pid) {
-          fail("running");
-        } else if (auto failed = start_again(*c)) {
-          out.error = *failed;
-        } else {
-          out.pid = c->pid;
-        }
-        break;
-      }
-      case Op::remove: {
-        Child* c = dynamic() ? nullptr : find(r.id);
-        if (!c) {
-          fail("not_found");
-        } else if (c->pid) {
-          fail("running");
-        } else {
-          erase(c);
-        }
-        break;
-      }
+      case Op::start_child: out = start_child(std::move(r.spec)); break;
+      case Op::start_dynamic: out = start_dynamic(std::move(r.arg)); break;
+      case Op::terminate: out = terminate(r.id); break;
+      case Op::terminate_pid: out = terminate(r.pid); break;
+      case Op::restart: out = restart(r.id); break;
+      case Op::remove: out = remove(r.id); break;
       case Op::which:
         for (auto& c : children_) out.children.push_back(ChildInfo{c.spec.id, c.pid, c.spec.type});
         break;
@@ -264,6 +240,81 @@ class SupervisorProcess {
         break;
     }
     self_.send_reply(from.caller, from.tag, detail::CallReply<Reply>{std::move(out)});
+  }
+
+  static Reply failure(std::string why) {
+    Reply out;
+    out.error = Reason{std::move(why)};
+    return out;
+  }
+  static Reply started(const Result<Pid>& r) {
+    Reply out;
+    if (r) {
+      out.pid = r.value();
+    } else {
+      out.error = r.error();
+    }
+    return out;
+  }
+
+  Reply start_child(ChildSpec spec) {
+    if (dynamic()) return failure("simple_one_for_one: use start_dynamic_child");
+    if (Child* c = find(spec.id)) return failure(c->pid ? "already_started" : "already_present");
+    return started(start_new(spec));
+  }
+
+  Reply start_dynamic(Message arg) {
+    if (!dynamic()) return failure("start_dynamic_child needs a simple_one_for_one supervisor");
+    ChildSpec spec = template_;
+    spec.start = [start_with = template_.start_with, shared = std::make_shared<Message>(std::move(arg))](
+                     Process& sup) { return start_with(sup, *shared); };
+    return started(start_new(spec));
+  }
+
+  Reply terminate(const std::string& id) {
+    if (dynamic()) return failure("simple_one_for_one");  // its children go by pid
+    Child* c = find(id);
+    if (!c) return failure("not_found");
+    stop(*c);
+    if (c->spec.restart == Restart::temporary) erase(c);
+    return {};
+  }
+
+  Reply terminate(Pid pid) {
+    if (!dynamic()) return failure("not_found");  // its children go by id
+    if (Child* c = find(pid)) {
+      stop(*c);
+      erase(c);
+      return {};
+    }
+    // Gone already is fine (OTP answers ok); a live process that is not ours is not.
+    return self_.info(pid) ? failure("not_found") : Reply{};
+  }
+
+  Reply restart(const std::string& id) {
+    if (dynamic()) return failure("simple_one_for_one");
+    Child* c = find(id);
+    if (!c) return failure("not_found");
+    if (c->pid) return failure("running");
+    if (auto failed = start_again(*c)) return failure_with(*failed);
+    Reply out;
+    out.pid = c->pid;
+    return out;
+  }
+
+  Reply remove(const std::string& id) {
+    if (dynamic()) return failure("simple_one_for_one");
+    Child* c = find(id);
+    if (!c) return failure("not_found");
+    if (c->pid) return failure("running");
+    erase(c);
+    return {};
+  }
+
+  static Reply failure_with(Reason why) {
+    Reply out;
+    out.error = std::move(why);
+    return out;
   }
 
   Process& self_;
@@ -301,13 +352,13 @@ Result<Pid> start_supervisor(Process& self, SupervisorSpec spec, SpawnOptions op
 }
 
 namespace detail {
-Result<SupervisorReply> supervisor_request(Process& self, Pid supervisor, SupervisorRequest request) {
-  return call_as<SupervisorRequest, SupervisorReply>(self, supervisor, std::move(request), std::chrono::hours{24});
+Result<SupervisorReply> supervisor_request(Process& self, const Dest& supervisor, SupervisorRequest request) {
+  return call_as<SupervisorRequest, SupervisorReply>(self, supervisor, std::move(request), infinity);
 }
 }  // namespace detail
 
 namespace {
-Result<Reply> ask(Process& self, Pid sup, Op op, std::string id = {}, Pid pid = {}, ChildSpec spec = {}) {
+Result<Reply> ask(Process& self, const Dest& sup, Op op, std::string id = {}, Pid pid = {}, ChildSpec spec = {}) {
   return detail::supervisor_request(self, sup, Request{op, std::move(id), pid, std::move(spec), Message{}});
 }
 template <class T>
@@ -318,30 +369,30 @@ Result<T> as_result(Result<Reply> r, T (*pick)(Reply&)) {
 }
 Pid pick_pid(Reply& r) { return r.pid; }
 bool pick_true(Reply&) { return true; }
+std::vector<ChildInfo> pick_children(Reply& r) { return std::move(r.children); }
+ChildCounts pick_counts(Reply& r) { return r.counts; }
 }  // namespace
 
-Result<Pid> start_child(Process& self, Pid sup, ChildSpec spec) {
+Result<Pid> start_child(Process& self, const Dest& sup, ChildSpec spec) {
   return as_result<Pid>(ask(self, sup, Op::start_child, {}, {}, std::move(spec)), pick_pid);
 }
-Result<bool> terminate_child(Process& self, Pid sup, const std::string& id) {
+Result<bool> terminate_child(Process& self, const Dest& sup, const std::string& id) {
   return as_result<bool>(ask(self, sup, Op::terminate, id), pick_true);
 }
-Result<bool> terminate_child(Process& self, Pid sup, Pid child) {
+Result<bool> terminate_child(Process& self, const Dest& sup, Pid child) {
   return as_result<bool>(ask(self, sup, Op::terminate_pid, {}, child), pick_true);
 }
-Result<Pid> restart_child(Process& self, Pid sup, const std::string& id) {
+Result<Pid> restart_child(Process& self, const Dest& sup, const std::string& id) {
   return as_result<Pid>(ask(self, sup, Op::restart, id), pick_pid);
 }
-Result<bool> delete_child(Process& self, Pid sup, const std::string& id) {
+Result<bool> delete_child(Process& self, const Dest& sup, const std::string& id) {
   return as_result<bool>(ask(self, sup, Op::remove, id), pick_true);
 }
-std::vector<ChildInfo> which_children(Process& self, Pid sup) {
-  auto r = ask(self, sup, Op::which);
-  return r ? std::move(r.value().children) : std::vector<ChildInfo>{};
+Result<std::vector<ChildInfo>> which_children(Process& self, const Dest& sup) {
+  return as_result<std::vector<ChildInfo>>(ask(self, sup, Op::which), pick_children);
 }
-ChildCounts count_children(Process& self, Pid sup) {
-  auto r = ask(self, sup, Op::count);
-  return r ? r.value().counts : ChildCounts{};
+Result<ChildCounts> count_children(Process& self, const Dest& sup) {
+  return as_result<ChildCounts>(ask(self, sup, Op::count), pick_counts);
 }
 
 }  // namespace moira

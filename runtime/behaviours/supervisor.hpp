@@ -6,7 +6,9 @@
 // `shutdown`); per-child shutdown: brutal_kill, a timeout then kill, or infinity.
 //
 // A supervisor is a fiber process that traps exits. Child start functions run inside it and must
-// link the child to it (spawn_link, or start_server with SpawnOptions{.link = true}).
+// link the child to it (spawn_link, or start_server with SpawnOptions{.link = true}). A start
+// function answers the child's pid, an error (or throws one: the supervisor catches it), or
+// Reason::ignore() to start nothing (the child is then recorded as not running).
 #include <functional>
 #include <string>
 #include <vector>
@@ -32,7 +34,8 @@ struct Shutdown {
 
 struct ChildSpec {
   std::string id;
-  // Runs in the supervisor; must start the child linked to it. A failure's reason is the start's.
+  // Runs in the supervisor; must start the child linked to it. A failure's reason is the start's;
+  // Reason::ignore() starts nothing.
   std::function<Result<Pid>(Process& supervisor)> start;
   Restart restart = Restart::permanent;
   Shutdown shutdown = Shutdown::after(std::chrono::seconds{5});
@@ -68,6 +71,13 @@ struct ChildInfo {
   ChildType type = ChildType::worker;
 };
 
+// Why start_supervisor failed when a child did not start: the reason is
+// Reason::shutdown(FailedToStartChild{id, why}), OTP's {shutdown, {failed_to_start_child, Id, Why}}.
+struct FailedToStartChild {
+  std::string id;
+  Reason reason;
+};
+
 struct ChildCounts {
   std::size_t specs = 0;
   std::size_t active = 0;
@@ -76,19 +86,24 @@ struct ChildCounts {
 };
 
 // Starts a supervisor (linked to the caller) and all its children in order; returns once they
-// are all started, or with the reason the first child that failed gave (the supervisor then
-// stops the ones it had started and exits).
+// are all started, or fails with Reason::shutdown(FailedToStartChild{id, why}) for the first child
+// that did not start (the supervisor then stops the ones it had started and exits with that).
 Result<Pid> start_supervisor(Process& self, SupervisorSpec spec, SpawnOptions opts = {.link = true});
 
-Result<Pid> start_child(Process& self, Pid supervisor, ChildSpec spec);
+// `supervisor` is a pid or a name (see Dest). Each fails with noproc when the supervisor is not
+// there, and simple_one_for_one ones refuse a child id with the error "simple_one_for_one".
+// A start that answered ignore gives the null pid (OTP's {ok, undefined}).
+Result<Pid> start_child(Process& self, const Dest& supervisor, ChildSpec spec);
 template <MessageValue Arg>
-Result<Pid> start_dynamic_child(Process& self, Pid supervisor, Arg arg);
-Result<bool> terminate_child(Process& self, Pid supervisor, const std::string& id);
-Result<bool> terminate_child(Process& self, Pid supervisor, Pid child);  // simple_one_for_one
-Result<Pid> restart_child(Process& self, Pid supervisor, const std::string& id);
-Result<bool> delete_child(Process& self, Pid supervisor, const std::string& id);
-std::vector<ChildInfo> which_children(Process& self, Pid supervisor);
-ChildCounts count_children(Process& self, Pid supervisor);
+Result<Pid> start_dynamic_child(Process& self, const Dest& supervisor, Arg arg);
+Result<bool> terminate_child(Process& self, const Dest& supervisor, const std::string& id);
+// simple_one_for_one: ok for a child that has already gone, not_found for a live process that is
+// not its child.
+Result<bool> terminate_child(Process& self, const Dest& supervisor, Pid child);
+Result<Pid> restart_child(Process& self, const Dest& supervisor, const std::string& id);
+Result<bool> delete_child(Process& self, const Dest& supervisor, const std::string& id);
+Result<std::vector<ChildInfo>> which_children(Process& self, const Dest& supervisor);
+Result<ChildCounts> count_children(Process& self, const Dest& supervisor);
 
 namespace detail {
 struct SupervisorRequest {
@@ -105,11 +120,11 @@ struct SupervisorReply {
   std::vector<ChildInfo> children;
   ChildCounts counts;
 };
-Result<SupervisorReply> supervisor_request(Process& self, Pid supervisor, SupervisorRequest request);
+Result<SupervisorReply> supervisor_request(Process& self, const Dest& supervisor, SupervisorRequest request);
 }  // namespace detail
 
 template <MessageValue Arg>
-Result<Pid> start_dynamic_child(Process& self, Pid supervisor, Arg arg) {
+Result<Pid> start_dynamic_child(Process& self, const Dest& supervisor, Arg arg) {
   detail::SupervisorRequest r{detail::SupervisorRequest::Op::start_dynamic, {}, {}, {}, Message::of(std::move(arg))};
   auto reply = detail::supervisor_request(self, supervisor, std::move(r));
   if (!reply) return Result<Pid>::failure(reply.error());
@@ -118,3 +133,11 @@ Result<Pid> start_dynamic_child(Process& self, Pid supervisor, Arg arg) {
 }
 
 }  // namespace moira
+
+template <>
+struct fmt::formatter<moira::FailedToStartChild> : fmt::formatter<fmt::string_view> {
+  template <class Ctx>
+  auto format(const moira::FailedToStartChild& f, Ctx& ctx) const {
+    return fmt::format_to(ctx.out(), "{{failed_to_start_child, {}, {}}}", f.id, f.reason);
+  }
+};

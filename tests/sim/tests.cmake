@@ -9,6 +9,7 @@ list(APPEND SIM_TEST_SOURCES
   sim/trace_test.cpp
   sim/trace_views_test.cpp
   sim/misc_test.cpp
+  sim/remote_names_test.cpp
   sim/sim_harness.cpp
   sim/spawn_locality_test.cpp
 )
