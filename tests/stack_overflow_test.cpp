@@ -96,12 +96,12 @@ TEST_CASE("unbounded recursion ends only that fiber, with stack_overflow; its su
     h.engine().spawn([&](Process& self) {
       auto sup = start_supervisor(self, {Strategy::one_for_one, 3, 5s, {deep}});
       REQUIRE(sup);
-      Pid child = which_children(self, sup.value()).at(0).pid;
+      Pid child = which_children(self, sup.value()).value().at(0).pid;
       Ref m = self.monitor(child);
       self.send(child, Go{});
       self.receive(match<Down>([&](const Down& d) { return d.ref == m; }, [&](const Down& d) { first_end = d.reason; }));
       Pid again;
-      while (!(again = which_children(self, sup.value()).at(0).pid) || again == child) self.yield();
+      while (!(again = which_children(self, sup.value()).value().at(0).pid) || again == child) self.yield();
       restarted = starts == 2;
       self.send(again, Go{});
       for (Pid p : idle) self.send(p, Stop{});
