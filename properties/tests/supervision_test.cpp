@@ -96,8 +96,8 @@ Expected model(const Plan& p) {
 }
 
 // `temporary_siblings`: whether one_for_all / rest_for_one plans may have temporary children. OTP
-// never restarts a temporary child that a sibling's restart terminated; moira's supervisor does
-// (a divergence this property found), so CI runs that part as [!mayfail] until it is fixed.
+// never restarts a temporary child that a sibling's restart terminated; moira's supervisor did (a
+// divergence this property found, fixed with issue 10's supervisor changes).
 rc::Gen<Plan> plans(bool temporary_siblings = false) {
   return rc::gen::mapcat(rc::gen::inRange<std::size_t>(1, 5), [temporary_siblings](std::size_t n) {
     return rc::gen::apply(
@@ -195,7 +195,7 @@ TEST_CASE("property: supervisors restart exactly the children OTP's rules say", 
 }
 
 TEST_CASE("property: a temporary child a sibling's restart terminated is not restarted (OTP)",
-          "[properties][supervision][!mayfail]") {
+          "[properties][supervision]") {
   properties::Config c;
   c.cases = 150;
   properties::require("supervision, temporary siblings", [](sim::Simulation& sim) { supervision_case(sim, *plans(true), false); }, c);
