@@ -17,32 +17,13 @@
 #include <sstream>
 
 #include "scenarios/scenario.hpp"
+#include "tools/cli_numbers.hpp"
 #include "tools/cli_trace.hpp"
 #include "tools/shrink.hpp"
 
 namespace moira::cli {
 namespace {
 
-// Counts, seeds and depths are whole numbers in a range. CLI11 would wrap "-5" and 2^64 into
-// huge values (a sweep that never ends), so they are parsed here, strictly, with the range named.
-template <class N>
-CLI::Option* add_number(CLI::App* app, const std::string& name, N& target, N min, N max, const std::string& help) {
-  auto parse = [&target, name, min, max](const std::string& text) {
-    N v{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc::result_out_of_range || (ec == std::errc{} && end == text.data() + text.size() && (v < min || v > max))) {
-      throw CLI::ValidationError(name, fmt::format("{} is out of range: use a number from {} to {}", text, min, max));
-    }
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
-      throw CLI::ValidationError(name, fmt::format("'{}' is not a whole number (use {} to {})", text, min, max));
-    }
-    target = v;
-  };
-  return app->add_option_function<std::string>(name, parse, fmt::format("{} [{}..{}, default {}]", help, min, max, target))
-      ->type_name("N");
-}
-
-constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t kMaxSeeds = 1'000'000'000;  // a month of sweeping: more is a typo
 constexpr unsigned kMaxPctDepth = 64;
 constexpr std::uint64_t kMaxPctSteps = 1'000'000'000;

@@ -1,5 +1,7 @@
 #include "tools/cli_trace.hpp"
 
+#include "tools/cli_numbers.hpp"
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -91,7 +93,7 @@ std::string render_run_trace(const std::string& format, const scenarios::RunArti
 
 void add_trace_flags(CLI::App* app, TraceFlags& f) {
   app->add_option("scenario", f.scenario, "scenario name (see moira list)")->required();
-  app->add_option("--seed", f.seed, "the seed")->capture_default_str();
+  add_number(app, "--seed", f.seed, std::uint64_t{0}, kMaxU64, "the seed");
   app->add_option("--log", f.log, "draw a replayed decision log (from run --save-log) instead of running a seed");
   app->add_option("--text", f.text_out, "write the text trace here (default: stdout, unless another view is asked for)");
   app->add_option("--html", f.html_out, "write the HTML sequence chart here (one self-contained file)");
@@ -109,9 +111,9 @@ void add_trace_flags(CLI::App* app, TraceFlags& f) {
   app->add_option("--kind", f.kinds, "text: only events of this kind: send, receive, exit, fault, ... (repeatable)");
   app->add_option("--steps", f.steps, "text: only steps FIRST..LAST");
   app->add_option("--time", f.times, "text: only virtual seconds FROM..TO, e.g. 0.05..0.1");
-  app->add_option("--last", f.last, "keep only the last N events of the run (bounded memory and output)");
+  add_number(app, "--last", f.last, std::uint64_t{0}, kMaxU64, "keep only the last N events of the run (bounded memory and output; 0: all)");
   app->add_option("--last-seconds", f.last_seconds, "keep only the events of the last T virtual seconds of the run");
-  app->add_option("--max-steps", f.max_steps, "end the run after this many steps (a liveness bound; 0: the scenario's)");
+  add_number(app, "--max-steps", f.max_steps, std::uint64_t{0}, kMaxU64, "end the run after this many steps (a liveness bound; 0: the scenario's)");
   app->add_flag("--swarm", f.swarm, "swarm testing: the run draws its own fault settings from the seed");
 }
 
