@@ -22,7 +22,8 @@ class Stackless {
   virtual ~Stackless() = default;
   virtual void start(Process& self) { (void)self; }
   virtual void handle(Process& self, Message msg) = 0;
-  // Runs as the process ends, whatever the reason.
+  // Runs as the process ends, whatever the reason (self.killed_by_signal() tells whether an exit
+  // signal ended it: Server skips terminate then, as gen_server does).
   virtual void stop(Process& self, const Reason& reason) {
     (void)self;
     (void)reason;

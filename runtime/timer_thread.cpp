@@ -3,7 +3,33 @@
 #include <algorithm>
 #include <iterator>
 
+#if defined(__SANITIZE_THREAD__)
+#define MOIRA_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MOIRA_TSAN 1
+#endif
+#endif
+
 namespace moira::detail {
+namespace {
+// start() and cancel_for() are the two sides of a store-then-load-the-other handshake with the
+// process table, which needs a full fence on each side. TSan does not model fences (GCC rejects
+// them under -fsanitize=thread); there seq_cst read-modify-writes of `tied` give the same order.
+void full_fence() {
+#if !MOIRA_TSAN
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+std::size_t read_after_fence(std::atomic<std::size_t>& tied) {
+#if MOIRA_TSAN
+  return tied.fetch_add(0, std::memory_order_seq_cst);
+#else
+  full_fence();
+  return tied.load(std::memory_order_relaxed);
+#endif
+}
+}  // namespace
 
 TimerThread::TimerThread(std::function<void(ItemPtr)> fire, std::function<void()> after_fire)
     : fire_(std::move(fire)), after_fire_(std::move(after_fire)), thread_([this] { run(); }) {}
@@ -19,13 +45,13 @@ void TimerThread::start(std::uint64_t id, Clock::time_point due, ItemPtr item, P
     items_.emplace(id, Pending{due, std::move(item), target});
     if (target) {
       by_target_.emplace(target, id);
-      tied_.fetch_add(1, std::memory_order_relaxed);
+      tied_.fetch_add(1, std::memory_order_seq_cst);
     }
     pending_.fetch_add(1, std::memory_order_release);
   }
   // Pairs with the fence in cancel_for: the caller's look at the process table that follows must
   // not pass the count above (store-load order needs a full fence on both sides).
-  if (target) std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (target) full_fence();
   if (earliest) cv_.notify_one();  // only a new earliest deadline changes the thread's sleep
 }
 
@@ -62,8 +88,7 @@ std::optional<TimerThread::Clock::duration> TimerThread::read(std::uint64_t id) 
 }
 
 void TimerThread::cancel_for(Pid target) {
-  std::atomic_thread_fence(std::memory_order_seq_cst);  // the caller's table erase comes first
-  if (tied_.load(std::memory_order_relaxed) == 0) return;
+  if (read_after_fence(tied_) == 0) return;  // the caller's table erase comes first
   std::vector<ItemPtr> dropped;  // freed outside the lock
   std::lock_guard lock{mutex_};
   auto [first, last] = by_target_.equal_range(target);
