@@ -10,9 +10,9 @@ jobs=$(nproc)
 quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
 
-build() {  # build DIR TYPE SANITIZER
+build() {  # build DIR TYPE SANITIZER [TARGET...]
   cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE="$2" -DMOIRA_SANITIZE="$3" -DMOIRA_WERROR=ON >/dev/null
-  ninja -C "$1" -j"$jobs"
+  ninja -C "$1" -j"$jobs" "${@:4}"
 }
 
 section() { printf '\n==== %s ====\n' "$*"; }
@@ -31,7 +31,7 @@ if ((quick == 0)); then
      ctest --output-on-failure -j"$jobs")
 
   section "build (TSan)"
-  build build/tsan RelWithDebInfo thread
+  build build/tsan RelWithDebInfo thread moira_tests  # the binary of every `threads`-labelled test
   section "tests of the threaded engine (TSan)"
   (cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j"$jobs" -L threads)
 fi
