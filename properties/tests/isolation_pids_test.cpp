@@ -238,3 +238,26 @@ TEST_CASE("mutation: a watcher that also counts its link's exit signal breaks on
   INFO(r.report);
   CHECK_FALSE(r.passed);
 }
+
+// Found by the property above: a process on a node dies, its Down is in flight to a monitor on
+// another node, and the node crashes before it lands. The crash dropped the Down, and the monitor
+// (not on the crashed node: nothing there to tell it) never heard anything. Erlang's distribution
+// gives the monitor `noconnection` instead; so must moira.
+TEST_CASE("a Down in flight from a node that crashes reaches its monitor as noconnection", "[properties][isolation]") {
+  sim::Options o = properties::Config::default_options();
+  o.latency_min = 2ms;
+  o.latency_max = 2ms;
+  sim::Simulation sim{o};
+  sim.add_node("n1");
+  Pid target = sim.spawn_on(1, [](Process& self) { self.receive<int>(); });
+  auto downs = std::make_shared<std::vector<Reason>>();
+  sim.spawn_on(0, [target, downs](Process& self) {
+    self.monitor(target);
+    for (;;) downs->push_back(self.receive<Down>().reason);
+  });
+  sim.at(100ms, sim::Fault::kill(target));
+  sim.at(101ms, sim::Fault::crash(1));  // the kill's Down is still in flight (2 ms)
+  sim.run();
+  REQUIRE(downs->size() == 1u);
+  CHECK((*downs)[0] == Reason::noconnection());
+}
