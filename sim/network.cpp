@@ -133,6 +133,15 @@ void Simulation::purge_in_flight(Pred pred) {
 // An item that cannot arrive: a link or monitor request is answered with noconnection (and an
 // info request with "no such process") on the sender's own node; anything else is just lost.
 void Simulation::bounce(ItemPtr item) {
+  // A Down or a link's exit signal from the crashing node, lost in flight (its sender had ended
+  // already): the receiver learns noconnection instead, as from the processes the crash ends —
+  // else its monitor or link would wait forever (Erlang's distribution says noconnection).
+  if (crashing_ != kNoNode && item->from.node == crashing_ &&
+      (item->kind == ItemKind::down ||
+       (item->kind == ItemKind::exit && static_cast<SignalItem&>(*item).via_link))) {
+    deliver_from_crashed(std::move(item));
+    return;
+  }
   if (item->from.is_null() || item->from.node == crashing_ || !node_up(item->from.node)) return;
   CauseScope scope{*this, stamped(*item)};  // the drop
   ItemPtr reply;

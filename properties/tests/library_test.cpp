@@ -152,3 +152,22 @@ TEST_CASE("schedules shrink to all zeros first, then by halving chunks", "[prope
   while (auto next = later.next()) moved = moved || next->choices == std::vector<std::uint64_t>{0, 4};
   CHECK(moved);
 }
+
+TEST_CASE("a fault plan shrinks by dropping faults and moving the one left to the end of the horizon",
+          "[properties][library]") {
+  // Wrong on purpose: any kill breaks it. The shrunk plan is one kill, as late as the horizon allows.
+  properties::Config c = quiet_config();
+  c.faults.kill = true;
+  c.faults.max_faults = 3;
+  c.faults.horizon = std::chrono::milliseconds{500};
+  auto r = properties::check("no kill ever", [](sim::Simulation& sim) {
+    std::vector<Pid> workers;
+    for (int i = 0; i < 3; ++i) workers.push_back(sim.spawn([](Process& self) { self.receive<int>(); }));
+    properties::run(sim, workers);
+    RC_ASSERT(sim.process_count() == 3u);
+  }, c);
+  REQUIRE(r.failure);
+  INFO(r.report);
+  CHECK(r.failure->fault_count == 1);
+  CHECK(r.failure->faults.rfind("499ms kill", 0) == 0);  // the last millisecond of the horizon
+}
