@@ -27,13 +27,27 @@ inline std::size_t resident_bytes() {
   return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 }
 
-// The idle processes of the spawn workloads: each counts itself started, then waits for Stop.
+// The idle processes of the spawn workloads: each counts itself started, then waits for Stop,
+// counting each Poke (a message that wakes it and sends it back to waiting).
 struct Stop {};
+struct Poke {};
 inline std::atomic<std::uint64_t> idle_started{0};
+inline std::atomic<std::uint64_t> idle_poked{0};
 
 inline void idle_fiber(Process& self) {
   idle_started.fetch_add(1, std::memory_order_relaxed);
-  self.receive([](const Stop&) {});
+  for (bool done = false; !done;) {
+    self.receive([](const Poke&) { idle_poked.fetch_add(1, std::memory_order_relaxed); }, [&](const Stop&) { done = true; });
+  }
+}
+
+// The same, hibernating (Process::hibernate) each time it waits.
+inline void idle_hibernating_fiber(Process& self) {
+  idle_started.fetch_add(1, std::memory_order_relaxed);
+  for (bool done = false; !done;) {
+    self.hibernate();
+    self.receive([](const Poke&) { idle_poked.fetch_add(1, std::memory_order_relaxed); }, [&](const Stop&) { done = true; });
+  }
 }
 
 class IdleStackless final : public Stackless {
@@ -41,6 +55,7 @@ class IdleStackless final : public Stackless {
   void start(Process&) override { idle_started.fetch_add(1, std::memory_order_relaxed); }
   void handle(Process& self, Message msg) override {
     if (msg.is<Stop>()) self.exit(Reason::normal());
+    if (msg.is<Poke>()) idle_poked.fetch_add(1, std::memory_order_relaxed);
   }
 };
 

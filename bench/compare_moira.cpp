@@ -3,10 +3,14 @@
 // fails, so no work can be skipped.
 //
 // Usage: moira_compare WORKLOAD ARGS...
-//   spawn N fiber|stackless   N idle processes (waiting in receive), spawned by one process:
+//   spawn N fiber|stackless|hibernating
+//                             N idle processes (waiting in receive), spawned by one process:
 //                             µs per spawn (first spawn until all have run) and resident KiB per
 //                             idle process; cold (fresh memory) and warm (a second wave after
-//                             the first was killed, so pools and stacks are recycled)
+//                             the first was killed, so pools and stacks are recycled); and µs per
+//                             wake-up of an idle process (a message to each, which it receives
+//                             before waiting again). hibernating: fibers that hibernate
+//                             (Process::hibernate) each time they wait.
 //   pingpong N                two fiber processes, N round trips
 //   ring P H [KIND]           P processes in a ring, one token passed H hops; KIND fiber (the
 //                             default) or stackless (server processes: result `ring_stackless`)
@@ -47,18 +51,22 @@ namespace {
 using bench::resident_bytes;
 using bench::seconds_since;
 using bench::idle_fiber;
+using bench::idle_hibernating_fiber;
+using bench::idle_poked;
+using bench::Poke;
 using bench::idle_started;
 using bench::IdleStackless;
 using bench::Stop;
 
-// Peak resident set (VmHWM) in KiB, for diagnostics on stderr.
-long peak_resident_kib() {
+// A /proc/self/status figure in KiB (VmHWM: peak resident set; VmPTE: page tables), for
+// diagnostics on stderr.
+long status_kib(const char* field) {
   std::FILE* f = std::fopen("/proc/self/status", "r");
   if (!f) return -1;
   char line[256];
   long kib = -1;
   while (std::fgets(line, sizeof line, f)) {
-    if (std::strncmp(line, "VmHWM:", 6) == 0) kib = std::atol(line + 6);
+    if (std::strncmp(line, field, std::strlen(field)) == 0) kib = std::atol(line + std::strlen(field));
   }
   std::fclose(f);
   return kib;
@@ -100,6 +108,19 @@ std::uint64_t arg_u64(int argc, char** argv, int i, const char* name) {
   return v;
 }
 
+// The scheduler's counters (stderr): what it cost per unit of work, for comparing a quiet run with
+// one where another process competes for the cores.
+void report_counters(const char* workload, const ThreadedEngine& engine, std::uint64_t units, const char* unit) {
+  ThreadedEngine::Counters c = engine.counters();
+  double per = 1000.0 / static_cast<double>(units);
+  auto k = [&](std::uint64_t v) { return static_cast<double>(v) * per; };
+  std::fprintf(stderr,
+               "%s: %u workers; per 1000 %s: slices %.1f migrations %.2f yields %.2f skips %.2f parked %.2f steals %.2f steal_misses %.1f "
+               "parks %.2f wakeups %.2f futile_wakeups %.2f notifies %.2f\n",
+               workload, engine.worker_count(), unit, k(c.slices), k(c.migrations), k(c.yields), k(c.skips), k(c.parked), k(c.steals),
+               k(c.steal_misses), k(c.parks), k(c.wakeups), k(c.futile_wakeups), k(c.notifies));
+}
+
 ThreadedEngine::Options engine_options() {
   ThreadedEngine::Options o;
   if (const char* w = std::getenv("MOIRA_BENCH_WORKERS")) o.workers = static_cast<unsigned>(std::atoi(w));
@@ -113,14 +134,18 @@ ThreadedEngine::Options engine_options() {
 // One wave: a process spawns n idle processes (as Erlang code would: spawns from inside a process
 // go to its worker's own deque); timed from before the spawner is spawned until the engine is
 // idle, i.e. every process has run to its receive.
-double spawn_wave(ThreadedEngine& engine, bool fiber, std::uint64_t n, std::vector<Pid>& pids) {
+enum class IdleKind { fiber, stackless, hibernating };
+
+double spawn_wave(ThreadedEngine& engine, IdleKind kind, std::uint64_t n, std::vector<Pid>& pids) {
   pids.clear();
   idle_started.store(0);
   long faults0 = minor_faults();
   auto t0 = Clock::now();
-  engine.spawn([&pids, fiber, n](Process& self) {
+  engine.spawn([&pids, kind, n](Process& self) {
     for (std::uint64_t i = 0; i < n; ++i) {
-      pids.push_back(fiber ? self.spawn(idle_fiber) : self.spawn_stackless<IdleStackless>({}));
+      pids.push_back(kind == IdleKind::fiber         ? self.spawn(idle_fiber)
+                     : kind == IdleKind::hibernating ? self.spawn(idle_hibernating_fiber)
+                                                     : self.spawn_stackless<IdleStackless>({}));
     }
   });
   engine.run_until_idle();
@@ -133,6 +158,21 @@ double spawn_wave(ThreadedEngine& engine, bool fiber, std::uint64_t n, std::vect
   return s;
 }
 
+// One process sends each idle process a Poke, which wakes it; timed until all have received it
+// and are waiting again.
+double poke_wave(ThreadedEngine& engine, const std::vector<Pid>& pids) {
+  idle_poked.store(0);
+  auto t0 = Clock::now();
+  engine.spawn([&pids](Process& self) {
+    for (Pid p : pids) self.send(p, Poke{});
+  });
+  engine.run_until_idle();
+  double s = seconds_since(t0);
+  check(idle_poked.load() == pids.size(), "spawn: " + std::to_string(idle_poked.load()) + " of " +
+                                              std::to_string(pids.size()) + " woken");
+  return s;
+}
+
 void kill_wave(ThreadedEngine& engine, const std::vector<Pid>& pids) {
   auto t0 = Clock::now();
   for (Pid p : pids) engine.exit(p, Reason::kill());
@@ -141,10 +181,10 @@ void kill_wave(ThreadedEngine& engine, const std::vector<Pid>& pids) {
   check(engine.process_count() == 0, "spawn: processes left after kill: " + std::to_string(engine.process_count()));
 }
 
-int run_spawn(std::uint64_t n, std::string_view kind) {
-  bool fiber = kind == "fiber";
-  if (!fiber && kind != "stackless") {
-    std::fprintf(stderr, "moira_compare: spawn KIND is fiber or stackless\n");
+int run_spawn(std::uint64_t n, std::string_view kind_name) {
+  IdleKind kind = kind_name == "fiber" ? IdleKind::fiber : kind_name == "hibernating" ? IdleKind::hibernating : IdleKind::stackless;
+  if (kind == IdleKind::stackless && kind_name != "stackless") {
+    std::fprintf(stderr, "moira_compare: spawn KIND is fiber, stackless or hibernating\n");
     return 64;
   }
   ThreadedEngine engine{engine_options()};
@@ -155,18 +195,27 @@ int run_spawn(std::uint64_t n, std::string_view kind) {
   // first wave (the pid vector is reserved before, so it is not counted). Warm: the same baseline,
   // so the figure is what the second wave holds, on recycled memory.
   double rss0 = static_cast<double>(resident_bytes());
-  double cold = spawn_wave(engine, fiber, n, pids);
+  double cold = spawn_wave(engine, kind, n, pids);
   double rss_cold = static_cast<double>(resident_bytes());
+  // Page tables are not in the resident set, but a stack's first touch costs its share of one.
+  std::fprintf(stderr, "spawn: page tables %ld KiB (%.2f KiB per process)\n", status_kib("VmPTE:"),
+               static_cast<double>(status_kib("VmPTE:")) / static_cast<double>(n));
+  if (kind == IdleKind::hibernating) {
+    std::fprintf(stderr, "spawn: %zu hibernating\n", detail::hibernating_processes());
+    check(detail::hibernating_processes() == n, "spawn: not every idle process hibernates");
+  }
+  double wake = poke_wave(engine, pids);
   kill_wave(engine, pids);
-  double warm = spawn_wave(engine, fiber, n, pids);
+  double warm = spawn_wave(engine, kind, n, pids);
   double rss_warm = static_cast<double>(resident_bytes());
   kill_wave(engine, pids);
   double dn = static_cast<double>(n);
-  std::string k{kind};
+  std::string k{kind_name};
   result("spawn_cold_" + k, "us_per_spawn", cold * 1e6 / dn, "us");
   result("spawn_cold_" + k, "kib_per_process", (rss_cold - rss0) / 1024.0 / dn, "KiB");
   result("spawn_warm_" + k, "us_per_spawn", warm * 1e6 / dn, "us");
   result("spawn_warm_" + k, "kib_per_process", (rss_warm - rss0) / 1024.0 / dn, "KiB");
+  result("wake_idle_" + k, "us_per_wakeup", wake * 1e6 / dn, "us");
   return 0;
 }
 
@@ -188,6 +237,7 @@ int run_pingpong(std::uint64_t n) {
   check(run.pings_seen == n, "pingpong: pings seen by the ponger");
   check(run.checksum == n * (n - 1) / 2, "pingpong: checksum");
   check(engine.process_count() == 0, "pingpong: processes left");
+  report_counters("pingpong", engine, n, "round trips");
   result("pingpong", "round_trips_per_s", static_cast<double>(n) / run.seconds, "1/s");
   return 0;
 }
@@ -274,6 +324,7 @@ int run_ring(std::uint64_t p, std::uint64_t h, bool fiber) {
   check(done.load(), "ring: the token never came back");
   check(hops.load() == h, "ring: " + std::to_string(hops.load()) + " hops made, " + std::to_string(h) + " asked");
   check(engine.process_count() == 0, "ring: processes left");
+  report_counters("ring", engine, h, "hops");
   result(fiber ? "ring" : "ring_stackless", "hops_per_s", static_cast<double>(h) / elapsed.load(), "1/s");
   return 0;
 }
@@ -326,7 +377,7 @@ int run_skynet(std::uint64_t n) {
   check(sum.load() == n * (n - 1) / 2, "skynet: sum " + std::to_string(sum.load()) + ", expected " +
                                            std::to_string(n * (n - 1) / 2));
   check(engine.process_count() == 0, "skynet: processes left");
-  std::fprintf(stderr, "skynet: peak resident %ld KiB\n", peak_resident_kib());
+  std::fprintf(stderr, "skynet: peak resident %ld KiB\n", status_kib("VmHWM:"));
   result("skynet", "seconds", elapsed.load(), "s");
   return 0;
 }
@@ -371,7 +422,8 @@ int run_fanin(std::uint64_t s, std::uint64_t m) {
   check(count.load() == m, "fanin: count " + std::to_string(count.load()));
   check(sum.load() == m * (m - 1) / 2, "fanin: checksum");
   check(engine.process_count() == 0, "fanin: processes left");
-  std::fprintf(stderr, "fanin: peak resident %ld KiB\n", peak_resident_kib());
+  report_counters("fanin", engine, m, "messages");
+  std::fprintf(stderr, "fanin: peak resident %ld KiB\n", status_kib("VmHWM:"));
   result("fanin", "messages_per_s", static_cast<double>(m) / elapsed.load(), "1/s");
   return 0;
 }
@@ -479,7 +531,7 @@ int kind_arg(int argc, char** argv, int i) {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: moira_compare spawn N fiber|stackless | pingpong N | ring P H | skynet N | fanin S M |"
+               "usage: moira_compare spawn N fiber|stackless|hibernating | pingpong N | ring P H | skynet N | fanin S M |"
                " sim_pingpong N | sim_ring P H\n");
   return 64;
 }

@@ -3,6 +3,7 @@
 // the owner touches (where selective receive scans and unmatched messages keep their order).
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 
 #include "runtime/message.hpp"
 
@@ -25,17 +26,28 @@ class Inbox {
       item->next = head;
       // seq_cst: pairs with the owner's seq_cst store of "waiting" (Dekker) — see Process::try_wake.
     } while (!head_.compare_exchange_weak(head, item, std::memory_order_seq_cst, std::memory_order_relaxed));
+    // On the line the exchange just took, so the count costs no extra cache miss.
+    unfetched_.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
+  // Items pushed and not yet taken (approximate while pushes run): what senders see of a backlog
+  // the owner has not fetched yet.
+  std::uint32_t unfetched() const noexcept { return unfetched_.load(std::memory_order_relaxed); }
   // Oldest first; nullptr when empty. Owner only, while open. The plain load first spares the
   // locked exchange when the inbox is empty, as it usually is when a receive starts or re-checks.
   Item* take_all() noexcept {
     if (head_.load(std::memory_order_relaxed) == nullptr) return nullptr;
-    return reversed(head_.exchange(nullptr, std::memory_order_acquire));
+    std::uint32_t taken = 0;
+    Item* oldest_first = reversed(head_.exchange(nullptr, std::memory_order_acquire), &taken);
+    unfetched_.fetch_sub(taken, std::memory_order_relaxed);
+    return oldest_first;
   }
   // Refuses later pushes and returns what was left, oldest first.
   Item* close() noexcept { return reversed(head_.exchange(closed(), std::memory_order_acquire)); }
-  void reopen() noexcept { head_.store(nullptr, std::memory_order_relaxed); }
+  void reopen() noexcept {
+    head_.store(nullptr, std::memory_order_relaxed);
+    unfetched_.store(0, std::memory_order_relaxed);
+  }
   bool has_items() const noexcept {
     Item* h = head_.load(std::memory_order_seq_cst);
     return h != nullptr && h != closed();
@@ -43,19 +55,23 @@ class Inbox {
 
  private:
   static Item* closed() noexcept { return reinterpret_cast<Item*>(&closed_tag_); }
-  static Item* reversed(Item* chain) noexcept {
+  static Item* reversed(Item* chain, std::uint32_t* count = nullptr) noexcept {
     if (chain == closed()) return nullptr;
     Item* out = nullptr;
+    std::uint32_t n = 0;
     while (chain) {
       Item* next = chain->next;
       chain->next = out;
       out = chain;
       chain = next;
+      ++n;
     }
+    if (count) *count = n;
     return out;
   }
   static inline char closed_tag_ = 0;
   std::atomic<Item*> head_{nullptr};
+  std::atomic<std::uint32_t> unfetched_{0};
 };
 
 // The owner's FIFO of messages, scanned by selective receive through a Cursor.

@@ -1,10 +1,13 @@
 #include "runtime/process.hpp"
 
+#include <sys/mman.h>
+
 #include <boost/context/detail/fcontext.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cassert>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
 
@@ -138,6 +141,9 @@ void Process::reset_for_reuse() {
   exit_reason_ = Reason::normal();
   name_.reset();
   reductions_ = rng_ = 0;
+  owed_reductions_ = 0;
+  parking_closed_.store(true, std::memory_order_relaxed);
+  parked_senders_.store(nullptr, std::memory_order_relaxed);  // released by finish()
   engine_data_ = nullptr;
   run_next = nullptr;
   fiber_body_.reset();
@@ -145,6 +151,9 @@ void Process::reset_for_reuse() {
   stack_ = {};
   fiber_ctx_ = sched_ctx_ = nullptr;
   fiber_switch_ = {};
+  hibernate_requested_ = false;
+  std::free(saved_frames_);  // null: a process only ends after waking
+  saved_frames_ = nullptr;
 }
 
 Status Process::status() const {
@@ -200,6 +209,7 @@ detail::SliceEnd Process::run_slice() {
     return end;
   }
   if (!fiber_ctx_) fiber_ctx_ = ctx::make_fcontext(stack_.top(), stack_.size, &fiber_trampoline);
+  if (saved_frames_) wake_from_hibernation();
   detail::RunningFiber guard_claim{stack_, this, &Process::stack_overflowed};
   const detail::EhState scheduler_eh = detail::EhState::take();
   fiber_switch_.enter_fiber(stack_);
@@ -207,7 +217,54 @@ detail::SliceEnd Process::run_slice() {
   fiber_switch_.back_in_scheduler();
   scheduler_eh.restore();
   fiber_ctx_ = t.fctx;
+  // Still running as far as senders know (the engine publishes the wait after this returns), so
+  // nobody can resume the fiber while its frames are being put aside.
+  if (hibernate_requested_ && slice_end_ == detail::SliceEnd::waiting) hibernate_now();
   return slice_end_;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Hibernation: a waiting fiber's live frames are [fiber_ctx_, stack top) (the fcontext is its
+// saved stack pointer; nothing below it is live). They go to the heap, and the whole stack's
+// pages back to the kernel; the fiber resumes on the same addresses, so pointers into its frames
+// stay valid.
+
+namespace {
+std::atomic<std::size_t> hibernating{0};
+constexpr std::size_t kSavedHeader = 16;  // the size, and the frames 16-byte aligned after it
+
+// Byte-exact copies of a fiber's frames, which ASan poisons in places (its redzones between
+// locals): unchecked, and word by word through volatile so the compiler cannot make it a
+// (checked) memcpy call. Both ends are 8-byte aligned.
+__attribute__((no_sanitize("address"))) void copy_frames(void* to, const void* from, std::size_t bytes) {
+  auto* d = static_cast<volatile std::uint64_t*>(to);
+  auto* s = static_cast<const volatile std::uint64_t*>(from);
+  for (std::size_t i = 0; i < bytes / 8; ++i) d[i] = s[i];
+}
+}  // namespace
+
+std::size_t detail::hibernating_processes() noexcept { return hibernating.load(std::memory_order_relaxed); }
+
+void Process::hibernate_now() {
+  hibernate_requested_ = false;
+  char* sp = static_cast<char*>(fiber_ctx_);
+  char* top = static_cast<char*>(stack_.top());
+  auto bytes = static_cast<std::size_t>(top - sp);
+  void* saved = std::malloc(kSavedHeader + bytes);
+  if (!saved) return;  // no memory to put the frames in: keep the stack as it is
+  *static_cast<std::uint32_t*>(saved) = static_cast<std::uint32_t>(bytes);
+  copy_frames(static_cast<char*>(saved) + kSavedHeader, sp, bytes);
+  ::madvise(stack_.base, stack_.size, MADV_DONTNEED);
+  saved_frames_ = static_cast<std::uint32_t*>(saved);
+  hibernating.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Process::wake_from_hibernation() {
+  std::size_t bytes = *saved_frames_;
+  copy_frames(static_cast<char*>(stack_.top()) - bytes, reinterpret_cast<char*>(saved_frames_) + kSavedHeader, bytes);
+  std::free(saved_frames_);
+  saved_frames_ = nullptr;
+  hibernating.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Process::park(detail::SliceEnd why) {
@@ -238,7 +295,10 @@ detail::SliceEnd Process::run_stackless_slice() {
         return detail::SliceEnd::yielded;
       }
       detail::ItemPtr item = queue_.pop_front();
-      if (!item) return detail::SliceEnd::waiting;
+      if (!item) {
+        release_parked_senders(true);  // it waits: nobody may wait on it
+        return detail::SliceEnd::waiting;
+      }
       note_receive(item.get());
       stackless_->handle(*this, Message{std::unique_ptr<detail::MessageItem>(static_cast<detail::MessageItem*>(item.release()))});
     }
@@ -272,6 +332,7 @@ void Process::finish() {
     item = next;
   }
   queue_.clear();
+  release_parked_senders(true);
   node_->table().erase(pid_);
   for (Pid linked : links_) send_signal(linked, detail::ItemKind::exit, exit_reason_, {}, true);
   for (auto& m : monitored_by_) send_signal(m.pid, detail::ItemKind::down, exit_reason_, m.ref);
@@ -301,11 +362,15 @@ unsigned Process::deliver_local(Engine& engine, Node& node, detail::ItemPtr item
     answer_for_dead(engine, detail::ItemPtr{raw});
     return 0;
   }
+  // The backlog as of the owner's last fetch, or what has piled up since, whichever is larger: a
+  // receiver that is slow to fetch (busy with an earlier batch, or its worker descheduled) must not
+  // hide a growing backlog from its senders until its next fetch.
+  unsigned level = std::max<unsigned>(p->congestion_.load(std::memory_order_relaxed), congestion_level(p->inbox_.unfetched()));
   if (p->try_wake()) {
     p->prefetch_for_run();
     engine.schedule(*p);
   }
-  return p->congestion_.load(std::memory_order_relaxed);
+  return level;
 }
 
 void Process::answer_for_dead(Engine& engine, detail::ItemPtr item) {
@@ -392,6 +457,64 @@ void Process::handle_signals() {
   // on every send.
   auto level = static_cast<std::uint8_t>(congestion_level(queue_.size()));
   if (congestion_.load(std::memory_order_relaxed) != level) congestion_.store(level, std::memory_order_relaxed);
+  update_parking(level);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Parked senders (park_sender). One lock for every process: it is taken only when a sender parks
+// and when a receiver's backlog crosses kParkLevel, never per message.
+
+namespace {
+std::mutex& parking_lock() {
+  static auto* m = new std::mutex;  // never destroyed: processes may exit during static destruction
+  return *m;
+}
+
+void reschedule_parked(Process* list) {
+  while (list) {
+    Process* next = list->run_next;
+    list->run_next = nullptr;
+    list->owed_reductions() = 0;  // the wait paid for the congested sends
+    list->engine().schedule(*list);
+    list = next;
+  }
+}
+}  // namespace
+
+bool Process::park_sender(Process& sender) {
+  Process* freed = nullptr;
+  bool parked = false;
+  {
+    std::lock_guard lock{parking_lock()};
+    freed = sender.parked_senders_.exchange(nullptr, std::memory_order_relaxed);
+    sender.parking_closed_.store(true, std::memory_order_relaxed);
+    if (!parking_closed_.load(std::memory_order_relaxed) && &sender != this) {
+      sender.run_next = parked_senders_.load(std::memory_order_relaxed);
+      parked_senders_.store(&sender, std::memory_order_relaxed);
+      parked = true;
+    }
+  }
+  reschedule_parked(freed);
+  return parked;
+}
+
+void Process::release_parked_senders(bool close) {
+  if (!close && parked_senders_.load(std::memory_order_relaxed) == nullptr) return;
+  if (close && parking_closed_.load(std::memory_order_relaxed) && parked_senders_.load(std::memory_order_relaxed) == nullptr) {
+    return;
+  }
+  Process* freed = nullptr;
+  {
+    std::lock_guard lock{parking_lock()};
+    if (close) parking_closed_.store(true, std::memory_order_relaxed);
+    freed = parked_senders_.exchange(nullptr, std::memory_order_relaxed);
+  }
+  reschedule_parked(freed);
+}
+
+void Process::update_parking(unsigned level) {
+  if (parking_closed_.load(std::memory_order_relaxed)) parking_closed_.store(false, std::memory_order_relaxed);  // it runs
+  if (level < kParkLevel) release_parked_senders(false);
 }
 
 void Process::on_exit_signal(detail::SignalItem& s) {
@@ -522,6 +645,8 @@ bool Process::wait_for_more(detail::MessageQueue::Cursor& cursor, std::optional<
                               "handle its messages in handle() instead",
                               pid_));
     }
+    // A process that waits is not working its backlog down: its parked senders must not wait on it.
+    release_parked_senders(true);
     if (timeout) {
       if (timer.is_null()) {
         auto item = std::make_unique<detail::SignalItem>(detail::ItemKind::timeout);

@@ -61,6 +61,8 @@ struct InfoReply {
 };
 enum class SliceEnd : std::uint8_t { waiting, yielded, exited };
 class ProcessPool;
+// How many fiber processes are hibernating now (Process::hibernate), for tests and benchmarks.
+std::size_t hibernating_processes() noexcept;
 }  // namespace detail
 
 class Process {
@@ -198,6 +200,12 @@ class Process {
   std::optional<Duration> read_timer(Ref timer) { return engine_->read_timer(timer); }
   void sleep(Duration d);
   void yield();  // let others run; for long computations between receives
+  // Erlang's hibernate: the next time this process waits in receive, it gives its stack's pages
+  // back to the kernel, keeping aside only the frames it is waiting in (a few hundred bytes); the
+  // message that ends the wait brings them back, at the cost of a page fault. For processes that
+  // wait long between messages. Once per call: the wait after that one keeps its stack. A
+  // stackless process has no stack to give back: there it does nothing.
+  void hibernate() { hibernate_requested_ = stack_.base != nullptr; }
 
   // ---------------------------------------------------------------- introspection
   // Asks `pid` for its state (a signal round trip, as Erlang's process_info); nullopt if dead.
@@ -212,15 +220,19 @@ class Process {
   // A sender made this process runnable, if it was waiting: the caller must then schedule it.
   bool try_wake() noexcept {
     std::uint8_t expected = kWaiting;
-    return state_.load(std::memory_order_seq_cst) == kWaiting &&
-           state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
+    bool woke = state_.load(std::memory_order_seq_cst) == kWaiting &&
+                state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
+    if (woke) parking_closed_.store(false, std::memory_order_relaxed);  // it will run: senders may park behind it
+    return woke;
   }
   // After a slice that ended `waiting`: publishes the wait; true if mail arrived meanwhile and
   // the caller must schedule it again.
   bool settle_waiting() noexcept {
     state_.store(kWaiting, std::memory_order_seq_cst);
     std::uint8_t expected = kWaiting;
-    return inbox_.has_items() && state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
+    bool again = inbox_.has_items() && state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
+    if (again) parking_closed_.store(false, std::memory_order_relaxed);
+    return again;
   }
   void set_running() noexcept { state_.store(kRunning, std::memory_order_relaxed); }
   // Called by whoever just made this waiting process runnable (so its fields are stable): starts
@@ -245,6 +257,9 @@ class Process {
   const Reason& exit_reason() const { return exit_reason_; }
   std::uint64_t& rng_state() { return rng_; }
   void*& engine_data() { return engine_data_; }  // one word an engine may keep per process
+  // Reductions this process still owes: an engine that charges more than a slice holds (for
+  // sends to a congested process) carries the rest into the process's next slices.
+  std::int64_t& owed_reductions() { return owed_reductions_; }
   Process* run_next = nullptr;                    // intrusive link for engines' run queues
 
   // The process must end with `reason` at its next safe point; the engine then runs it (a fiber
@@ -275,6 +290,14 @@ class Process {
     return level;
   }
   unsigned congestion() const noexcept { return congestion_.load(std::memory_order_relaxed); }
+  // Back-pressure that takes a sender off the CPU: a sender whose message found this process's
+  // backlog at kParkLevel or more may be parked behind it (not runnable) while this process runs;
+  // it lets its parked senders go (rescheduled through the engine) when a fetch finds its backlog
+  // below kParkLevel, and when it waits in receive, parks itself, or exits. True if `sender` is
+  // now parked. Engine thread, between the sender's slices. The sender's own parked senders go
+  // first, so no cycle of processes can wait on one another.
+  static constexpr unsigned kParkLevel = 4;  // a backlog of 8k messages: still in the cache
+  bool park_sender(Process& sender);
   // Answers an item addressed to a dead process on behalf of that process (bounce: a link gets
   // an exit with noproc, a monitor a Down with noproc, an info request nullopt).
   static void answer_for_dead(Engine& engine, detail::ItemPtr item);
@@ -328,6 +351,9 @@ class Process {
   std::atomic<std::uint8_t> state_{kFree};
   std::atomic<std::uint32_t> refs_{0};
   std::atomic<std::uint8_t> congestion_{0};  // written by the owner only when it changes; read by senders
+  // Refuses parked senders (park_sender): closed under the parking lock when it is about to wait
+  // (or parks, or exits), reopened by whatever makes it runnable again.
+  std::atomic<bool> parking_closed_{true};
   detail::Inbox inbox_;
 
   // Fields only this process (or its engine between slices) touches.
@@ -339,6 +365,8 @@ class Process {
   bool exit_thrown_ = false; // ExitNow for it has been thrown once already
   bool started_ = false;
   bool yield_requested_ = false;
+  bool hibernate_requested_ = false;
+
   bool timed_out_ = false;
   detail::SliceEnd slice_end_ = detail::SliceEnd::waiting;
   detail::MessageQueue queue_;
@@ -350,6 +378,10 @@ class Process {
   Reason exit_reason_;
   std::unique_ptr<std::string> name_;  // registered name; a pointer keeps every Process a line smaller
   std::uint64_t reductions_ = 0;
+  std::int64_t owed_reductions_ = 0;
+  std::atomic<Process*> parked_senders_{nullptr};  // linked through run_next; changed under the parking lock
+  void update_parking(unsigned level);  // after a fetch, with the backlog's level
+  void release_parked_senders(bool close);
   std::uint64_t rng_ = 0;
   void* engine_data_ = nullptr;
 
@@ -357,6 +389,10 @@ class Process {
   std::unique_ptr<Stackless> stackless_;
   detail::Stack stack_;
   void* fiber_ctx_ = nullptr;  // the suspended fiber (boost fcontext)
+  // While hibernating: the fiber's live frames, [fiber_ctx_, stack top), with their size in front.
+  std::uint32_t* saved_frames_ = nullptr;
+  void hibernate_now();  // scheduler side, after the fiber parked to wait
+  void wake_from_hibernation();
   void* sched_ctx_ = nullptr;  // where the fiber returns to when it parks
   detail::FiberSwitch fiber_switch_;
 };

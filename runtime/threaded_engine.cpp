@@ -22,7 +22,10 @@ using detail::Worker;
 
 namespace {
 
+// A send to a congested process costs the sender kCongestedSendCost reductions, doubling with each
+// doubling of the receiver's backlog, up to kCongestedSendCost << kMaxCongestionShift (25 slices).
 constexpr int kCongestedSendCost = 50;
+constexpr unsigned kMaxCongestionShift = 11;
 
 // noinline: schedule() runs on fibers, which may move between threads; each call must read the
 // thread-local afresh.
@@ -40,6 +43,20 @@ inline void cpu_relax() {
 }  // namespace
 
 namespace detail {
+// One worker's counters (ThreadedEngine::Counters): only the worker writes them, so an increment
+// is a plain load and store, no locked instruction.
+struct WorkerCounters {
+  using Cell = std::atomic<std::uint64_t>;
+  Cell slices{0}, migrations{0}, yields{0}, skips{0}, parked{0}, steals{0}, steal_misses{0}, parks{0}, wakeups{0},
+      futile_wakeups{0}, notifies{0};
+  static void bump(Cell& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  ThreadedEngine::Counters read() const {
+    auto r = [](const Cell& c) { return c.load(std::memory_order_relaxed); };
+    return {r(slices), r(migrations), r(yields),  r(skips),          r(parked),
+            r(steals), r(steal_misses), r(parks), r(wakeups), r(futile_wakeups), r(notifies)};
+  }
+};
+
 struct Worker {
   ThreadedEngine::Impl* engine = nullptr;
   unsigned index = 0;
@@ -48,7 +65,9 @@ struct Worker {
   std::uint64_t tick = 0;
   int budget = 0;
   std::uint32_t steal_seed = 0;
+  Pid congested_on;  // this slice sent to a process at Process::kParkLevel: park behind it after
   std::thread thread;
+  alignas(64) WorkerCounters counters;
 };
 }  // namespace detail
 
@@ -141,6 +160,7 @@ struct ThreadedEngine::Impl {
       searching.fetch_sub(1, std::memory_order_seq_cst);
       return;
     }
+    if (Worker* me = current_worker(); me && me->engine == this) detail::WorkerCounters::bump(me->counters.notifies);
     w->woken.store(true, std::memory_order_release);
     w->woken.notify_one();
   }
@@ -177,12 +197,14 @@ struct ThreadedEngine::Impl {
     std::size_t n = workers.size();
     w.steal_seed = w.steal_seed * 1664525u + 1013904223u;
     std::size_t start = w.steal_seed % n;
-    for (std::size_t i = 0; i < n; ++i) {
+    Process* p = nullptr;
+    for (std::size_t i = 0; i < n && !p; ++i) {
       Worker& victim = *workers[(start + i) % n];
-      if (&victim == &w) continue;
-      if (Process* p = victim.deque.steal()) return p;
+      if (&victim != &w) p = victim.deque.steal();
     }
-    return pop_inject();
+    if (!p) p = pop_inject();
+    detail::WorkerCounters::bump(p ? w.counters.steals : w.counters.steal_misses);
+    return p;
   }
 
   enum class Wake { stop, recheck, woken };
@@ -207,6 +229,7 @@ struct ThreadedEngine::Impl {
       }
       // Someone already took us off the list to wake us: fall through and take the wake-up.
     }
+    detail::WorkerCounters::bump(w.counters.parks);
     w.woken.wait(false, std::memory_order_acquire);
     w.woken.store(false, std::memory_order_relaxed);
     std::lock_guard lock{sleep_mutex};
@@ -216,6 +239,7 @@ struct ThreadedEngine::Impl {
   void worker_main(Worker& w) {
     current_worker() = &w;
     bool counted_searching = false;
+    bool ran_since_wakeup = true;
     for (;;) {
       Process* p = find_local(w);
       if (!p) {
@@ -228,9 +252,14 @@ struct ThreadedEngine::Impl {
         if (!p) {
           searching.fetch_sub(1, std::memory_order_seq_cst);
           counted_searching = false;
+          if (!ran_since_wakeup) detail::WorkerCounters::bump(w.counters.futile_wakeups);
           Wake why = park(w);
           if (why == Wake::stop) break;
           counted_searching = why == Wake::woken;
+          if (counted_searching) {
+            detail::WorkerCounters::bump(w.counters.wakeups);
+            ran_since_wakeup = false;
+          }
           continue;
         }
       }
@@ -239,15 +268,32 @@ struct ThreadedEngine::Impl {
         // The last searcher found work: there may be more, so let another worker look.
         if (searching.fetch_sub(1, std::memory_order_seq_cst) == 1 && work_visible()) notify_work();
       }
+      ran_since_wakeup = true;
       run(w, p);
     }
     current_worker() = nullptr;
   }
 
   void run(Worker& w, Process* p) {
+    const int slice = options.reductions_per_slice;
+    std::int64_t& owed = p->owed_reductions();
+    if (owed >= slice) {
+      // Still paying for sends to a congested process: it sits this turn out (no switch into
+      // it), so the turn goes to the others, the receiver among them.
+      owed -= slice;
+      detail::WorkerCounters::bump(w.counters.skips);
+      push_inject(p);
+      return;
+    }
     p->set_running();
-    p->engine_data() = &w;
-    w.budget = options.reductions_per_slice;
+    detail::WorkerCounters::bump(w.counters.slices);
+    if (p->engine_data() != &w) {
+      if (p->engine_data()) detail::WorkerCounters::bump(w.counters.migrations);
+      p->engine_data() = &w;
+    }
+    w.budget = slice - static_cast<int>(owed);
+    owed = 0;
+    w.congested_on = Pid{};
     switch (p->run_slice()) {
       case detail::SliceEnd::exited: {
         Pid pid = p->self();
@@ -257,12 +303,38 @@ struct ThreadedEngine::Impl {
         break;
       }
       case detail::SliceEnd::yielded:
+        detail::WorkerCounters::bump(w.counters.yields);
+        carry_debt(w, *p);
+        if (!w.congested_on.is_null() && park_behind(w, *p)) break;
         push_inject(p);
         break;
       case detail::SliceEnd::waiting:
+        carry_debt(w, *p);  // before the wait is published: then another worker may run it
         if (p->settle_waiting()) push_local(p);
         break;
     }
+  }
+
+  // Back-pressure that does not saturate: a sender charged more than its slice held owes the rest,
+  // and sits out turns until it has paid (run()). Without the carry, a congested sender still sent
+  // one message per slice, however long the receiver's backlog; with senders on one worker and the
+  // receiver on another (or descheduled), that was enough to keep a backlog of 10^5-10^6 cold
+  // messages for good, and each sender slice carried one message: fan-in fell 5-8x.
+  static void carry_debt(Worker& w, Process& p) {
+    if (w.budget < 0) p.owed_reductions() = -static_cast<std::int64_t>(w.budget);
+  }
+
+  // Takes a sender that flooded a congested receiver off the CPU until the receiver has worked
+  // its backlog down (Process::park_sender). Yielding alone is not enough with two workers: the
+  // senders on one keep the other's receiver behind a backlog too long to stay in the cache.
+  bool park_behind(Worker& w, Process& sender) {
+    Pid to = std::exchange(w.congested_on, Pid{});
+    Process* receiver = node.table().acquire(to);
+    if (!receiver) return false;
+    bool parked = receiver->park_sender(sender);
+    receiver->release();
+    if (parked) detail::WorkerCounters::bump(w.counters.parked);
+    return parked;
   }
 
   void push_local(Process* p) {
@@ -288,6 +360,33 @@ ThreadedEngine::~ThreadedEngine() { shutdown(); }
 unsigned ThreadedEngine::worker_count() const { return static_cast<unsigned>(impl_->workers.size()); }
 
 std::size_t ThreadedEngine::process_count() const { return impl_->node.table().size(); }
+
+ThreadedEngine::Counters& ThreadedEngine::Counters::operator+=(const Counters& o) {
+  slices += o.slices;
+  migrations += o.migrations;
+  yields += o.yields;
+  skips += o.skips;
+  parked += o.parked;
+  steals += o.steals;
+  steal_misses += o.steal_misses;
+  parks += o.parks;
+  wakeups += o.wakeups;
+  futile_wakeups += o.futile_wakeups;
+  notifies += o.notifies;
+  return *this;
+}
+
+ThreadedEngine::Counters ThreadedEngine::counters() const {
+  Counters sum;
+  for (auto& w : impl_->workers) sum += w->counters.read();
+  return sum;
+}
+
+std::vector<ThreadedEngine::Counters> ThreadedEngine::worker_counters() const {
+  std::vector<Counters> out;
+  for (auto& w : impl_->workers) out.push_back(w->counters.read());
+  return out;
+}
 
 void ThreadedEngine::run_until_idle() {
   std::unique_lock lock{impl_->sleep_mutex};
@@ -337,13 +436,19 @@ Pid ThreadedEngine::spawn_process(Process* parent, detail::ProcessBody body, con
 }
 
 void ThreadedEngine::deliver(detail::ItemPtr item) {
+  Pid to = item->to;
   unsigned congestion = Process::deliver_local(*this, impl_->node, std::move(item));
   if (congestion == 0) return;
   // The target is congested: the sending process pays reductions, doubling with each doubling of
   // the receiver's backlog, so it yields sooner and the receiver gets the CPU (BEAM once charged
   // senders by the receiver's queue length, for the same end).
   Worker* w = current_worker();
-  if (w && w->engine == impl_.get()) w->budget -= kCongestedSendCost << std::min(congestion - 1, 8u);
+  if (!w || w->engine != impl_.get()) return;
+  w->budget -= kCongestedSendCost << std::min(congestion - 1, kMaxCongestionShift);
+  if (congestion >= Process::kParkLevel && impl_->options.park_congested_senders) {
+    w->congested_on = to;  // the slice ends at this send, and the sender parks behind `to`
+    w->budget = std::min(w->budget, 0);
+  }
 }
 
 void ThreadedEngine::schedule(Process& p) { impl_->push_local(&p); }

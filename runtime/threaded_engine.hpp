@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "runtime/engine.hpp"
 #include "runtime/process.hpp"
@@ -19,6 +20,9 @@ class ThreadedEngine final : public Engine {
     std::size_t stack_size = std::size_t{128} << 10;
     std::uint64_t seed = 0x6d6f697261;  // for Process::random()
     int reductions_per_slice = 4000;    // sends/receives/spawns before a process must yield
+    // A sender that finds its receiver's backlog long (Process::kParkLevel) is parked behind it
+    // until the backlog is worked down. Off only to measure what it prevents.
+    bool park_congested_senders = true;
   };
 
   ThreadedEngine();
@@ -34,6 +38,27 @@ class ThreadedEngine final : public Engine {
   std::size_t process_count() const;
   // For code outside any process; blocks until the process answers (nullopt: it does not exist).
   std::optional<ProcessInfo> process_info(Pid pid);
+
+  // What the scheduler did, per worker: for benchmarks and for tests that bound the scheduler's
+  // overhead per message (a count, unlike a time, does not depend on the machine's load). Each
+  // worker counts on its own cache line with relaxed stores; read while workers run, the figures
+  // are a moment's approximation.
+  struct Counters {
+    std::uint64_t slices = 0;          // process slices run
+    std::uint64_t migrations = 0;      // slices run on another worker than the process's previous one
+    std::uint64_t yields = 0;          // slices that used up their budget (to the shared FIFO)
+    std::uint64_t skips = 0;           // turns a process sat out, still owing reductions for congested sends
+    std::uint64_t parked = 0;          // senders parked behind a congested receiver (Process::park_sender)
+    std::uint64_t steals = 0;          // processes taken from another worker's deque or the FIFO while searching
+    std::uint64_t steal_misses = 0;    // steal attempts (one sweep over the victims) that found nothing
+    std::uint64_t parks = 0;           // times the worker went to sleep (futex wait)
+    std::uint64_t wakeups = 0;         // times it was woken from sleep
+    std::uint64_t futile_wakeups = 0;  // woken, then asleep again without running anything
+    std::uint64_t notifies = 0;        // wake-ups of a sleeping worker this worker asked for
+    Counters& operator+=(const Counters& o);
+  };
+  Counters counters() const;  // summed over the workers
+  std::vector<Counters> worker_counters() const;
 
   // Engine
   Pid spawn_process(Process* parent, detail::ProcessBody body, const SpawnOptions& opts) override;

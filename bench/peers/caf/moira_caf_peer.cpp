@@ -308,7 +308,16 @@ int main(int argc, char** argv) {
   if (argc < 3) return usage();
   std::string w = argv[1];
   actor_system_config cfg;
+  // MOIRA_CAF_THREADS=N: N scheduler threads instead of CAF's default max(cores, 4), so bench/run
+  // can report CAF at its best configuration as well as at its default.
+  if (const char* threads = std::getenv("MOIRA_CAF_THREADS")) {
+    if (auto err = cfg.parse(actor_system_config::string_list{std::string{"--scheduler.max-threads="} + threads})) {
+      std::fprintf(stderr, "moira_caf_peer: bad MOIRA_CAF_THREADS '%s'\n", threads);
+      return 64;
+    }
+  }
   actor_system sys{cfg};
+  std::fprintf(stderr, "moira_caf_peer: %zu scheduler threads\n", sys.scheduler().num_workers());
   scoped_actor self{sys};
   baseline_running = sys.registry().running();  // the scoped_actor counts as running in 0.17.6
   if (w == "spawn" && argc == 3) return run_spawn(sys, self, arg(argv, 2));
