@@ -174,6 +174,7 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   add_strategy_flags(trace_cmd, trace_strategy);
   auto* shrink = app.add_subcommand("shrink", "shrink a failing run to a minimal one that breaks the same invariant");
   ShrinkRequest shrink_rq;
+  shrink_rq.program = sweep_rq.program;
   shrink->add_option("scenario", shrink_rq.scenario, "scenario name")->required();
   add_number(shrink, "--seed", shrink_rq.seed, std::uint64_t{0}, kMaxU64, "the failing seed (random walk)");
   shrink->add_option("--log", shrink_rq.log_path, "or a saved decision log of the failing run");

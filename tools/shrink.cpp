@@ -147,7 +147,7 @@ int cmd_shrink(const ShrinkRequest& rq, std::ostream& out, std::ostream& err) {
   out << fmt::format("  before: {}\n", figures(before));
   out << fmt::format("  after:  {}  ({} runs)\n", figures(after), runs);
   out << fmt::format("  still:  {}\n", after.outcome.why());
-  out << fmt::format("  saved:  {}\n  replay: moira replay {} {}{}\n", path, s->name, path, rq.faults.flags());
+  out << fmt::format("  saved:  {}\n  replay: {} replay {} {}{}\n", path, rq.program, s->name, path, rq.faults.flags());
   return Exit::correctness;
 }
 

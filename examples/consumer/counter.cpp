@@ -4,6 +4,7 @@
 // another client's write can land in between, so sweeps find seeds that lose an increment.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <memory>
 
 #include "runtime/moira.hpp"
@@ -40,6 +41,7 @@ scenarios::Scenario counter() {
       for (int c = 0; c < kClients; ++c) {
         self.spawn_link([counter](Process& me) {
           for (int i = 0; i < kIncrements; ++i) {
+            me.sleep(std::chrono::milliseconds{1 + static_cast<long>(me.random() % 30)});  // think time
             me.send(counter, GetCount{me.self()});
             me.send(counter, SetCount{me.receive<int>() + 1});  // the bug: not atomic with the read
           }
