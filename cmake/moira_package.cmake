@@ -47,6 +47,7 @@ function(moira_install_package)
   install(FILES ${PROJECT_BINARY_DIR}/moiraConfig.cmake ${PROJECT_BINARY_DIR}/moiraConfigVersion.cmake
           DESTINATION ${_cmake_dir})
 
+  file(RELATIVE_PATH MOIRA_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
   configure_file(${PROJECT_SOURCE_DIR}/cmake/moira.pc.in ${PROJECT_BINARY_DIR}/moira.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/moira.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endfunction()

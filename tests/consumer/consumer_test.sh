@@ -42,6 +42,10 @@ check() {
 }
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
+if command -v pkg-config >/dev/null; then
+  flags=$(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs moira)
+  [[ $flags == *"-I$work/prefix/lib/pkgconfig/../../include/moira"* ]] || fail "moira.pc does not follow the install prefix: $flags"
+fi
 cmake -S "$src/examples/consumer" -B "$work/installed" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" "${launcher[@]}" >/dev/null
 cmake --build "$work/installed" >/dev/null
 echo "== against the installed package"
