@@ -1,11 +1,26 @@
-#include "scenarios/all.hpp"
+#include <stdexcept>
+
 #include "scenarios/scenario.hpp"
 
 namespace moira::scenarios {
-
-const std::vector<Scenario>& all() {
-  static const std::vector<Scenario> list{supervised_pool(), ping_monitor(), lost_update(), retry_storm()};
+namespace {
+// A function-local static: registrations run during static initialisation, in any file order.
+std::vector<Scenario>& registry() {
+  static std::vector<Scenario> list;
   return list;
+}
+}  // namespace
+
+const std::vector<Scenario>& all() { return registry(); }
+
+void add(Scenario s) {
+  if (s.name.empty() || s.name.find_first_of(" \t\n'\"") != std::string::npos) {
+    throw std::invalid_argument("moira: a scenario needs a name without spaces or quotes (it is typed on command lines), not '" +
+                                s.name + "'");
+  }
+  if (find(s.name)) throw std::invalid_argument("moira: two scenarios are named '" + s.name + "': rename one");
+  if (!s.setup) throw std::invalid_argument("moira: scenario '" + s.name + "' has no setup: set Scenario::setup");
+  registry().push_back(std::move(s));
 }
 
 const Scenario* find(std::string_view name) {
@@ -17,7 +32,7 @@ const Scenario* find(std::string_view name) {
 std::string names() {
   std::string out;
   for (auto& s : all()) out += (out.empty() ? "" : ", ") + s.name;
-  return out;
+  return out.empty() ? "none registered (MOIRA_SCENARIO registers one)" : out;
 }
 
 std::string Outcome::why() const {

@@ -33,9 +33,26 @@ struct Scenario {
   std::function<Check(sim::Simulation&)> setup;
 };
 
+// The registered scenarios, in registration order: what the command line lists and runs. A user's
+// own scenarios register themselves from their own files:
+//
+//   moira::scenarios::Scenario my_counter() { ... }   // builds the Scenario (name, options, setup)
+//   MOIRA_SCENARIO(my_counter);
+//
+// and a binary that links moira::cli_main (or calls moira::cli::main(argc, argv)) is a command
+// line with list, run, sweep, replay, shrink, trace and determinism for them.
 const std::vector<Scenario>& all();
 const Scenario* find(std::string_view name);
 std::string names();  // "a, b, c" for error messages
+// Throws std::invalid_argument when the name is empty, has spaces, or is taken. Register before
+// main's command line runs: sweeps read the registry from several threads.
+void add(Scenario s);
+// moira's own scenarios (supervised-pool, ping-monitor, lost-update, retry-storm); idempotent.
+void add_builtin();
+
+struct Registration {
+  explicit Registration(Scenario (*make)()) { add(make()); }
+};
 
 struct Outcome {
   sim::RunResult result;
@@ -60,3 +77,7 @@ RunArtifacts run(const Scenario& s, const sim::Strategy& strategy, bool keep,
 sim::Scenario as_sim_scenario(const Scenario& s, std::shared_ptr<Check> check);
 
 }  // namespace moira::scenarios
+
+// At namespace scope in the user's own .cpp (an object file of the binary, so the linker keeps it).
+#define MOIRA_SCENARIO(make) \
+  static const ::moira::scenarios::Registration moira_scenario_registration_##make { &make }

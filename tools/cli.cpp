@@ -1,105 +1,34 @@
 #include "tools/cli.hpp"
 
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <cstring>
-#include <fstream>
-#include <limits>
+#include <iostream>
 #include <optional>
 #include <ostream>
 #include <sstream>
+#include <tuple>
 
 #include "scenarios/scenario.hpp"
+#include "tools/cli_common.hpp"
+#include "tools/cli_determinism.hpp"
 #include "tools/cli_numbers.hpp"
 #include "tools/cli_trace.hpp"
 #include "tools/shrink.hpp"
+#include "tools/sweep.hpp"
+
+#ifndef MOIRA_VERSION
+#define MOIRA_VERSION "unknown"
+#endif
 
 namespace moira::cli {
 namespace {
 
 constexpr std::uint64_t kMaxSeeds = 1'000'000'000;  // a month of sweeping: more is a typo
-constexpr unsigned kMaxPctDepth = 64;
-constexpr std::uint64_t kMaxPctSteps = 1'000'000'000;
-
-struct StrategyFlags {
-  std::string kind = "random";
-  unsigned pct_depth = 3;
-  std::uint64_t pct_steps = 2000;
-
-  sim::Strategy make(std::uint64_t seed) const {
-    return kind == "pct" ? sim::Strategy::pct(seed, pct_depth, pct_steps) : sim::Strategy::random_walk(seed);
-  }
-  std::string flags() const {
-    return kind == "pct" ? fmt::format(" --strategy pct --pct-depth {} --pct-steps {}", pct_depth, pct_steps) : "";
-  }
-};
-
-void add_strategy_flags(CLI::App* app, StrategyFlags& s) {
-  app->add_option("--strategy", s.kind, "random (a seeded random walk) or pct (PCT, Burckhardt et al. 2010)")
-      ->check(CLI::IsMember({"random", "pct"}))
-      ->capture_default_str();
-  add_number(app, "--pct-depth", s.pct_depth, 1u, kMaxPctDepth, "PCT bug depth d (d-1 priority change points)");
-  add_number(app, "--pct-steps", s.pct_steps, std::uint64_t{1}, kMaxPctSteps, "PCT: the expected number of steps of a run");
-}
-
-const scenarios::Scenario* find_or_explain(const std::string& name, std::ostream& err) {
-  const scenarios::Scenario* s = scenarios::find(name);
-  if (!s) err << fmt::format("moira: unknown scenario '{}'. Known scenarios: {} (moira list describes them)\n", name, scenarios::names());
-  return s;
-}
-
-int exit_for(const scenarios::Outcome& o) {
-  if (!o.verdict.ok) return Exit::correctness;
-  if (o.result.outcome == sim::Outcome::bound_exceeded) return Exit::liveness;
-  if (o.result.outcome == sim::Outcome::diverged) return Exit::not_reproduced;
-  return Exit::ok;
-}
-
-// A failed write is an error, said with the system's reason: a full disk must not pass for a saved
-// report. The file is checked after close, when buffered data has really been written.
-bool write_file(const std::string& path, const std::string& text, std::ostream& err) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (f) {
-    f << text;
-    f.close();
-  }
-  if (!f) {
-    err << fmt::format("moira: cannot write {}: {}\n", path, std::strerror(errno));
-    return false;
-  }
-  return true;
-}
-
-// Before a long sweep: can the report be written at all? (Better now than after an hour.)
-bool check_writable(const std::string& path, std::ostream& err) {
-  std::ofstream f(path, std::ios::binary | std::ios::app);
-  if (!f) {
-    err << fmt::format("moira: cannot write {}: {}\n", path, std::strerror(errno));
-    return false;
-  }
-  return true;
-}
-
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+constexpr unsigned kMaxJobs = 256;
+constexpr std::uint64_t kMaxBudgetSeconds = 7 * 24 * 3600;
 
 // ---------------------------------------------------------------------------------------------
 int cmd_list(std::ostream& out) {
@@ -107,9 +36,10 @@ int cmd_list(std::ostream& out) {
   return Exit::ok;
 }
 
-int cmd_run(const std::string& name, std::uint64_t seed, const StrategyFlags& strategy, const std::string& trace,
-            const std::string& trace_out, const std::string& save_log, std::ostream& out, std::ostream& err) {
-  const scenarios::Scenario* s = find_or_explain(name, err);
+int cmd_run(const std::string& name, std::uint64_t seed, const StrategyFlags& strategy, const FaultFlags& faults,
+            const std::string& trace, const std::string& trace_out, const std::string& save_log, std::ostream& out,
+            std::ostream& err) {
+  const std::optional<scenarios::Scenario> s = find_with_faults(name, faults, err);
   if (!s) return Exit::usage;
   bool keep = !trace.empty() || !save_log.empty();
   auto run = scenarios::run(*s, strategy.make(seed), keep);
@@ -138,98 +68,9 @@ int cmd_run(const std::string& name, std::uint64_t seed, const StrategyFlags& st
   return exit_for(run.outcome);
 }
 
-int cmd_sweep(std::vector<std::string> names, bool all_scenarios, std::uint64_t first, std::uint64_t count,
-              const StrategyFlags& strategy, const std::string& junit, bool expect_failures, std::ostream& out,
-              std::ostream& err) {
-  if (all_scenarios) {
-    for (auto& s : scenarios::all())
-      if (!s.seeded_bug) names.push_back(s.name);
-  }
-  if (names.empty()) {
-    err << fmt::format("moira sweep: name a scenario, or --all. Known scenarios: {}\n", scenarios::names());
-    return Exit::usage;
-  }
-  if (!junit.empty() && !check_writable(junit, err)) return Exit::usage;
-  std::vector<const scenarios::Scenario*> list;
-  for (auto& n : names) {
-    const scenarios::Scenario* s = find_or_explain(n, err);
-    if (!s) return Exit::usage;
-    list.push_back(s);
-  }
-  // Wall clock for progress and seeds/s only: it never reaches a simulation.
-  using Clock = std::chrono::steady_clock;
-  bool tty = ::isatty(STDERR_FILENO) == 1;
-  std::string xml;
-  int worst = Exit::ok;
-  std::uint64_t total_failures = 0;
-  for (const scenarios::Scenario* s : list) {
-    auto start = Clock::now();
-    auto last_report = start;
-    std::uint64_t failures = 0;
-    std::optional<std::uint64_t> first_failure;
-    std::string cases;
-    for (std::uint64_t i = 0; i < count; ++i) {
-      std::uint64_t seed = first + i;
-      auto run = scenarios::run(*s, strategy.make(seed), false);
-      double secs = std::chrono::duration<double>(Clock::now() - start).count();
-      bool failed = run.outcome.failed();
-      if (failed) {
-        ++failures;
-        if (!first_failure) first_failure = seed;
-        if (failures <= 5) {
-          err << fmt::format("{}{} seed {}: {}\n  reproduce: moira run {} --seed {}{}\n", tty ? "\r\033[K" : "", s->name,
-                             seed, run.outcome.why(), s->name, seed, strategy.flags());
-        } else if (failures == 6) {
-          err << fmt::format("{}(further failures are counted, not listed; --junit lists them all)\n", tty ? "\r\033[K" : "");
-        }
-        int code = exit_for(run.outcome);
-        if (!expect_failures && code > worst) worst = code;
-      }
-      if (!junit.empty()) {
-        cases += fmt::format("    <testcase classname=\"{}\" name=\"seed {}\">{}</testcase>\n", xml_escape(s->name), seed,
-                             failed ? fmt::format("<failure message=\"{}\">moira run {} --seed {}{}</failure>",
-                                                  xml_escape(run.outcome.why()), xml_escape(s->name), seed, strategy.flags())
-                                    : "");
-      }
-      auto now = Clock::now();
-      bool last = i + 1 == count;
-      if (last || now - last_report >= std::chrono::milliseconds(tty ? 200 : 5000)) {
-        last_report = now;
-        err << fmt::format("{}{}: {}/{} seeds, {:.0f} seeds/s, {} failed{}", tty ? "\r\033[K" : "", s->name, i + 1, count,
-                           static_cast<double>(i + 1) / std::max(secs, 1e-9), failures, tty && !last ? "" : "\n");
-      }
-    }
-    double secs = std::chrono::duration<double>(Clock::now() - start).count();
-    total_failures += failures;
-    if (expect_failures) {
-      if (failures == 0) {
-        out << fmt::format("{}: expected failures, found none in {} seeds\n", s->name, count);
-        worst = std::max(worst, static_cast<int>(Exit::correctness));
-        continue;
-      }
-      // The failing seed must replay exactly from its saved decision log.
-      auto failing = scenarios::run(*s, strategy.make(*first_failure), true);
-      auto check = std::make_shared<scenarios::Check>();
-      auto replayed = sim::replay(failing.log, scenarios::as_sim_scenario(*s, check), s->options, s->name);
-      bool again = replayed.reproduced && *check && !(*check)(replayed.result).ok;
-      out << fmt::format("{}: found the seeded bug in {} of {} seeds; first at seed {}, which replays from its decision log: {}\n",
-                         s->name, failures, count, *first_failure, again ? "reproduced exactly" : "NOT reproduced");
-      if (!again) worst = std::max(worst, static_cast<int>(Exit::not_reproduced));
-    } else {
-      out << fmt::format("{}: {} seeds in {:.1f} s, {} failed\n", s->name, count, secs, failures);
-    }
-    xml += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n{}  </testsuite>\n",
-                       xml_escape(s->name), count, failures, secs, cases);
-  }
-  if (!junit.empty() && !write_file(junit, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n" + xml + "</testsuites>\n", err)) {
-    return Exit::usage;
-  }
-  (void)total_failures;
-  return worst;
-}
-
-int cmd_replay(const std::string& name, const std::string& path, std::ostream& out, std::ostream& err) {
-  const scenarios::Scenario* s = find_or_explain(name, err);
+int cmd_replay(const std::string& name, const std::string& path, const FaultFlags& faults, std::ostream& out,
+               std::ostream& err) {
+  const std::optional<scenarios::Scenario> s = find_with_faults(name, faults, err);
   if (!s) return Exit::usage;
   sim::DecisionLog log;
   try {
@@ -243,7 +84,9 @@ int cmd_replay(const std::string& name, const std::string& path, std::ostream& o
   try {
     r = sim::replay(log, scenarios::as_sim_scenario(*s, check), s->options, s->name);
   } catch (const sim::LogError& e) {
-    err << fmt::format("moira replay: {}\n", e.what());
+    const bool options = std::string_view{e.what()}.find("options fingerprint") != std::string_view::npos;
+    err << fmt::format("moira replay: {}{}\n", e.what(),
+                       options ? "; give replay the fault flags the run had (--swarm, --relaxed-delivery, rates, latency)" : "");
     return Exit::usage;
   }
   scenarios::Outcome o{r.result, *check ? (*check)(r.result) : scenarios::Verdict::fail("no check")};
@@ -256,11 +99,19 @@ int cmd_replay(const std::string& name, const std::string& path, std::ostream& o
   return exit_for(o);
 }
 
+// The name the reproduce lines give: the binary that has these scenarios registered.
+std::string program_name(int argc, const char* const* argv) {
+  if (argc < 1 || !argv[0] || !*argv[0]) return "moira";
+  std::string_view p = argv[0];
+  return std::string{p.substr(p.find_last_of('/') + 1)};
+}
+
 }  // namespace
 
 int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"moira: run fault-injection scenarios on the deterministic simulator"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "moira " MOIRA_VERSION);
 
   app.add_subcommand("list", "list the scenarios");
 
@@ -276,26 +127,44 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
       ->check(CLI::IsMember({"text", "json", "html", "perfetto"}));
   run->add_option("--trace-out", trace_out, "write the trace to this file instead of stdout");
   run->add_option("--save-log", save_log, "save the decision log, to replay this run exactly");
+  FaultFlags run_faults;
+  add_fault_flags(run, run_faults);
 
   auto* sweep = app.add_subcommand("sweep", "run many seeds of scenarios; report failures with a line that reproduces each");
-  std::vector<std::string> sweep_names;
-  bool sweep_all = false, expect_failures = false;
-  std::uint64_t first = 1, count = 1000;
-  std::string junit;
-  StrategyFlags sweep_strategy;
-  sweep->add_option("scenarios", sweep_names, "scenario names");
-  sweep->add_flag("--all", sweep_all, "every scenario without a seeded bug");
-  add_number(sweep, "--seeds", count, std::uint64_t{1}, kMaxSeeds, "how many seeds");
-  add_number(sweep, "--first-seed", first, std::uint64_t{0}, kMaxU64, "the first seed");
-  add_strategy_flags(sweep, sweep_strategy);
-  sweep->add_option("--junit", junit, "write JUnit XML here (one test case per seed)");
-  sweep->add_flag("--expect-failures", expect_failures,
+  SweepRequest sweep_rq;
+  sweep_rq.program = program_name(argc, argv);
+  sweep->add_option("scenarios", sweep_rq.names, "scenario names");
+  sweep->add_flag("--all", sweep_rq.all, "every scenario without a seeded bug");
+  add_number(sweep, "--seeds", sweep_rq.count, std::uint64_t{1}, kMaxSeeds, "how many seeds");
+  add_number(sweep, "--first-seed", sweep_rq.first, std::uint64_t{0}, kMaxU64, "the first seed");
+  add_number(sweep, "--jobs", sweep_rq.jobs, 1u, kMaxJobs, "run seeds on this many threads (same results for every N)");
+  sweep->add_option("--shard", sweep_rq.shard, "i/n: run only the i-th of n disjoint parts of the seeds (for CI matrices)")
+      ->type_name("I/N");
+  add_number(sweep, "--time-budget", sweep_rq.time_budget_s, std::uint64_t{0}, kMaxBudgetSeconds,
+             "seconds of wall time; then start no more seeds, and say which ones remain (0: no budget)");
+  add_strategy_flags(sweep, sweep_rq.strategy);
+  add_fault_flags(sweep, sweep_rq.faults);
+  sweep->add_option("--junit", sweep_rq.junit, "write JUnit XML here (per scenario: the passing seeds, and each failing seed)");
+  sweep->add_flag("--expect-failures", sweep_rq.expect_failures,
                   "for seeded-bug scenarios: succeed only if failures are found and the first replays exactly");
+
+  auto* determinism = app.add_subcommand("determinism", "run each seed twice and check the runs are the same (trace hashes)");
+  std::vector<std::string> det_names;
+  std::uint64_t det_first = 1, det_count = 20;
+  StrategyFlags det_strategy;
+  determinism->add_option("scenarios", det_names, "scenario names (default: all)");
+  add_number(determinism, "--seeds", det_count, std::uint64_t{1}, kMaxSeeds, "how many seeds");
+  add_number(determinism, "--first-seed", det_first, std::uint64_t{0}, kMaxU64, "the first seed");
+  add_strategy_flags(determinism, det_strategy);
+  FaultFlags det_faults;
+  add_fault_flags(determinism, det_faults);
 
   auto* replay = app.add_subcommand("replay", "replay a saved decision log and check it reproduces the run");
   std::string replay_name, replay_path;
   replay->add_option("scenario", replay_name, "scenario name")->required();
   replay->add_option("log", replay_path, "decision log file (from run --save-log)")->required();
+  FaultFlags replay_faults;
+  add_fault_flags(replay, replay_faults);  // as the run had them: they are part of the log's options
 
   auto* trace_cmd = app.add_subcommand("trace", "draw one run (a seed, or a replayed --log) for a person: readable text "
                                                 "with filters and causal slices (--why), --html, --perfetto");
@@ -305,10 +174,12 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   add_strategy_flags(trace_cmd, trace_strategy);
   auto* shrink = app.add_subcommand("shrink", "shrink a failing run to a minimal one that breaks the same invariant");
   ShrinkRequest shrink_rq;
+  shrink_rq.program = sweep_rq.program;
   shrink->add_option("scenario", shrink_rq.scenario, "scenario name")->required();
   add_number(shrink, "--seed", shrink_rq.seed, std::uint64_t{0}, kMaxU64, "the failing seed (random walk)");
   shrink->add_option("--log", shrink_rq.log_path, "or a saved decision log of the failing run");
   shrink->add_option("--out", shrink_rq.out_path, "where to save the shrunk log (default <scenario>-<seed>.shrunk.log)");
+  add_fault_flags(shrink, shrink_rq.faults);
 
   try {
     app.parse(argc, argv);
@@ -318,13 +189,18 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   } catch (const CLI::CallForAllHelp&) {
     out << app.help("", CLI::AppFormatMode::All);
     return Exit::ok;
+  } catch (const CLI::CallForVersion& e) {
+    out << e.what() << "\n";
+    return Exit::ok;
   } catch (const CLI::ParseError& e) {
     err << fmt::format("moira: {} (see moira --help, or moira <command> --help)\n", e.what());
     return Exit::usage;
   }
-  if (app.got_subcommand("sweep") && count - 1 > kMaxU64 - first) {
-    err << fmt::format("moira sweep: --first-seed {} with --seeds {} runs past the last seed, {}\n", first, count, kMaxU64);
-    return Exit::usage;
+  for (auto [sub, first, count] : {std::tuple{"sweep", sweep_rq.first, sweep_rq.count}, std::tuple{"determinism", det_first, det_count}}) {
+    if (app.got_subcommand(sub) && count - 1 > kMaxU64 - first) {
+      err << fmt::format("moira {}: --first-seed {} with --seeds {} runs past the last seed, {}\n", sub, first, count, kMaxU64);
+      return Exit::usage;
+    }
   }
   int code = Exit::ok;
   if (app.got_subcommand("list")) {
@@ -332,13 +208,15 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   } else if (app.got_subcommand("shrink")) {
     code = cmd_shrink(shrink_rq, out, err);
   } else if (app.got_subcommand("run")) {
-    code = cmd_run(run_name, seed, run_strategy, trace, trace_out, save_log, out, err);
+    code = cmd_run(run_name, seed, run_strategy, run_faults, trace, trace_out, save_log, out, err);
   } else if (app.got_subcommand("trace")) {
     code = cmd_trace(trace_flags, trace_strategy.make(trace_flags.seed), out, err, &exit_for);
   } else if (app.got_subcommand("sweep")) {
-    code = cmd_sweep(sweep_names, sweep_all, first, count, sweep_strategy, junit, expect_failures, out, err);
+    code = cmd_sweep(sweep_rq, out, err);
+  } else if (app.got_subcommand("determinism")) {
+    code = cmd_determinism(det_names, det_first, det_count, det_strategy, det_faults, out, err);
   } else {
-    code = cmd_replay(replay_name, replay_path, out, err);
+    code = cmd_replay(replay_name, replay_path, replay_faults, out, err);
   }
   // What was printed must have reached its reader (a full disk, a closed pipe): else it is lost.
   out.flush();
@@ -348,5 +226,7 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   }
   return code;
 }
+
+int main(int argc, char** argv) { return main(argc, argv, std::cout, std::cerr); }
 
 }  // namespace moira::cli

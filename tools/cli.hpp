@@ -1,5 +1,7 @@
 #pragma once
-// The `moira` command line: list, run, sweep, replay and shrink scenarios on the simulator.
+// The `moira` command line: list, run, sweep, replay, shrink, trace and check the determinism of the
+// registered scenarios (scenarios/scenario.hpp: MOIRA_SCENARIO) on the simulator. A user's binary
+// gets it all by calling moira::cli::main(argc, argv) from its main, or by linking moira::cli_main.
 #include <iosfwd>
 
 namespace moira::cli {
@@ -14,5 +16,6 @@ enum Exit : int {
 };
 
 int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+int main(int argc, char** argv);  // on std::cout and std::cerr
 
 }  // namespace moira::cli

@@ -13,7 +13,7 @@ ninja -C build/release -j"$(nproc)"
 mkdir -p build/reports
 moira=build/release/tools/moira
 "$moira" list
-"$moira" sweep --all --seeds "$seeds" --junit build/reports/sweep.xml
+"$moira" sweep --all --seeds "$seeds" --jobs "$(nproc)" --junit build/reports/sweep.xml
 "$moira" sweep lost-update --seeds "$seeds" --expect-failures
 ./build/release/examples/moira_example_ping_crash
 ./build/release/examples/moira_example_supervised_pool

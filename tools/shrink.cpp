@@ -78,11 +78,8 @@ std::string figures(const Attempt& a) {
 }  // namespace
 
 int cmd_shrink(const ShrinkRequest& rq, std::ostream& out, std::ostream& err) {
-  const scenarios::Scenario* s = scenarios::find(rq.scenario);
-  if (!s) {
-    err << fmt::format("moira shrink: unknown scenario '{}'. Known scenarios: {}\n", rq.scenario, scenarios::names());
-    return Exit::usage;
-  }
+  const std::optional<scenarios::Scenario> s = find_with_faults(rq.scenario, rq.faults, err);
+  if (!s) return Exit::usage;
   std::uint64_t seed = rq.seed;
   std::vector<std::uint64_t> start;
   if (!rq.log_path.empty()) {
@@ -150,7 +147,7 @@ int cmd_shrink(const ShrinkRequest& rq, std::ostream& out, std::ostream& err) {
   out << fmt::format("  before: {}\n", figures(before));
   out << fmt::format("  after:  {}  ({} runs)\n", figures(after), runs);
   out << fmt::format("  still:  {}\n", after.outcome.why());
-  out << fmt::format("  saved:  {}\n  replay: moira replay {} {}\n", path, s->name, path);
+  out << fmt::format("  saved:  {}\n  replay: {} replay {} {}{}\n", path, rq.program, s->name, path, rq.faults.flags());
   return Exit::correctness;
 }
 

@@ -6,6 +6,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "tools/cli_common.hpp"
+
 namespace moira::cli {
 
 struct ShrinkRequest {
@@ -14,6 +16,8 @@ struct ShrinkRequest {
   std::string log_path;    // a saved decision log of the failing run (any strategy)
   std::string out_path;    // where the shrunk log goes (default: <scenario>-<seed>.shrunk.log)
   std::uint64_t max_runs = 5000;
+  std::string program = "moira";  // for the replay line: the binary with this scenario
+  FaultFlags faults;       // over the scenario's settings, as the failing run had them
 };
 
 int cmd_shrink(const ShrinkRequest& request, std::ostream& out, std::ostream& err);

@@ -26,6 +26,7 @@ option(MOIRA_SIM_HASH_CHECK "Compare simulator trace hashes between this build a
 if(MOIRA_SIM_HASH_CHECK)
   add_executable(moira_sim_hashes ${CMAKE_CURRENT_LIST_DIR}/sim_hashes.cpp)
   target_link_libraries(moira_sim_hashes PRIVATE moira_sim)
+  target_include_directories(moira_sim_hashes PRIVATE ${PROJECT_SOURCE_DIR})
   set(_moira_opt_sources ${CMAKE_CURRENT_LIST_DIR}/sim_hashes.cpp)
   foreach(_lib moira_runtime moira_sim)
     get_target_property(_srcs ${_lib} SOURCES)

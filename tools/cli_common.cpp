@@ -1,0 +1,133 @@
+#include "tools/cli_common.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <ostream>
+
+#include "tools/cli.hpp"
+#include "tools/cli_numbers.hpp"
+
+namespace moira::cli {
+namespace {
+constexpr unsigned kMaxPctDepth = 64;
+constexpr std::uint64_t kMaxPctSteps = 1'000'000'000;
+}  // namespace
+
+sim::Strategy StrategyFlags::make(std::uint64_t seed) const {
+  return kind == "pct" ? sim::Strategy::pct(seed, pct_depth, pct_steps) : sim::Strategy::random_walk(seed);
+}
+
+std::string StrategyFlags::flags() const {
+  return kind == "pct" ? fmt::format(" --strategy pct --pct-depth {} --pct-steps {}", pct_depth, pct_steps) : "";
+}
+
+void add_strategy_flags(CLI::App* app, StrategyFlags& s) {
+  app->add_option("--strategy", s.kind, "random (a seeded random walk) or pct (PCT, Burckhardt et al. 2010)")
+      ->check(CLI::IsMember({"random", "pct"}))
+      ->capture_default_str();
+  add_number(app, "--pct-depth", s.pct_depth, 1u, kMaxPctDepth, "PCT bug depth d (d-1 priority change points)");
+  add_number(app, "--pct-steps", s.pct_steps, std::uint64_t{1}, kMaxPctSteps, "PCT: the expected number of steps of a run");
+}
+
+bool FaultFlags::any() const {
+  return swarm || relaxed || kill_per_second || crash_per_second || partition_per_second || drop_probability ||
+         latency_min_ms || latency_max_ms;
+}
+
+std::string FaultFlags::apply(scenarios::Scenario& s) const {
+  sim::Options& o = s.options;
+  if (swarm) o.swarm = true;
+  if (relaxed) o.relaxed_delivery = true;
+  if (kill_per_second) o.faults.kill_per_second = *kill_per_second;
+  if (crash_per_second) o.faults.crash_per_second = *crash_per_second;
+  if (partition_per_second) o.faults.partition_per_second = *partition_per_second;
+  if (drop_probability) o.faults.drop_probability = *drop_probability;
+  if (latency_min_ms) o.latency_min = std::chrono::milliseconds{*latency_min_ms};
+  if (latency_max_ms) o.latency_max = std::chrono::milliseconds{*latency_max_ms};
+  if (o.latency_min > o.latency_max) {
+    return fmt::format("latency from {} ms to {} ms is empty: give --latency-min-ms at most --latency-max-ms",
+                       std::chrono::duration_cast<std::chrono::milliseconds>(o.latency_min).count(),
+                       std::chrono::duration_cast<std::chrono::milliseconds>(o.latency_max).count());
+  }
+  return {};
+}
+
+std::string FaultFlags::flags() const {
+  std::string f;
+  if (swarm) f += " --swarm";
+  if (relaxed) f += " --relaxed-delivery";
+  // {} prints the shortest text that reads back as the same double: the reproduce line is exact.
+  if (kill_per_second) f += fmt::format(" --kill-rate {}", *kill_per_second);
+  if (crash_per_second) f += fmt::format(" --crash-rate {}", *crash_per_second);
+  if (partition_per_second) f += fmt::format(" --partition-rate {}", *partition_per_second);
+  if (drop_probability) f += fmt::format(" --drop {}", *drop_probability);
+  if (latency_min_ms) f += fmt::format(" --latency-min-ms {}", *latency_min_ms);
+  if (latency_max_ms) f += fmt::format(" --latency-max-ms {}", *latency_max_ms);
+  return f;
+}
+
+void add_fault_flags(CLI::App* app, FaultFlags& f) {
+  app->add_flag("--swarm", f.swarm, "swarm testing: each run draws its own fault settings from its seed");
+  app->add_flag("--relaxed-delivery", f.relaxed, "local messages may be delivered in any order that keeps per-pair FIFO");
+  add_real(app, "--kill-rate", f.kill_per_second, 0, 1000, "processes killed per virtual second");
+  add_real(app, "--crash-rate", f.crash_per_second, 0, 1000, "node crashes per virtual second");
+  add_real(app, "--partition-rate", f.partition_per_second, 0, 1000, "partitions per virtual second");
+  add_real(app, "--drop", f.drop_probability, 0, 1, "probability that a message between nodes is lost");
+  add_number(app, "--latency-min-ms", f.latency_min_ms, std::uint64_t{0}, std::uint64_t{3'600'000},
+             "shortest latency between nodes, in virtual ms");
+  add_number(app, "--latency-max-ms", f.latency_max_ms, std::uint64_t{0}, std::uint64_t{3'600'000},
+             "longest latency between nodes, in virtual ms");
+}
+
+const scenarios::Scenario* find_or_explain(const std::string& name, std::ostream& err) {
+  const scenarios::Scenario* s = scenarios::find(name);
+  if (!s) err << fmt::format("moira: unknown scenario '{}'. Known scenarios: {} (moira list describes them)\n", name, scenarios::names());
+  return s;
+}
+
+std::optional<scenarios::Scenario> find_with_faults(const std::string& name, const FaultFlags& faults, std::ostream& err) {
+  const scenarios::Scenario* s = find_or_explain(name, err);
+  if (!s) return std::nullopt;
+  scenarios::Scenario adjusted = *s;
+  if (std::string e = faults.apply(adjusted); !e.empty()) {
+    err << "moira: " << e << "\n";
+    return std::nullopt;
+  }
+  return adjusted;
+}
+
+int exit_for(const scenarios::Outcome& o) {
+  if (!o.verdict.ok) return Exit::correctness;
+  if (o.result.outcome == sim::Outcome::bound_exceeded) return Exit::liveness;
+  if (o.result.outcome == sim::Outcome::diverged) return Exit::not_reproduced;
+  return Exit::ok;
+}
+
+bool write_file(const std::string& path, const std::string& text, std::ostream& err) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (f) {
+    f << text;
+    f.close();
+  }
+  if (!f) {
+    err << fmt::format("moira: cannot write {}: {}\n", path, std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+bool check_writable(const std::string& path, std::ostream& err) {
+  std::ofstream f(path, std::ios::binary | std::ios::app);
+  if (!f) {
+    err << fmt::format("moira: cannot write {}: {}\n", path, std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace moira::cli
