@@ -40,8 +40,7 @@ std::string names();  // "a, b, c" for error messages
 struct Outcome {
   sim::RunResult result;
   Verdict verdict;
-  bool failed() const { return !verdict.ok || result.outcome == sim::Outcome::bound_exceeded ||
-                               result.outcome == sim::Outcome::diverged; }
+  bool failed() const { return !verdict.ok || !result.ok(); }
   std::string why() const;
 };
 

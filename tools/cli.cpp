@@ -34,16 +34,21 @@ struct StrategyFlags {
   std::uint64_t pct_steps = 2000;
 
   sim::Strategy make(std::uint64_t seed) const {
+    if (kind == "fair-pct") return sim::Strategy::fair_pct(seed, pct_depth, pct_steps);
+    if (kind == "pos") return sim::Strategy::pos(seed);
     return kind == "pct" ? sim::Strategy::pct(seed, pct_depth, pct_steps) : sim::Strategy::random_walk(seed);
   }
   std::string flags() const {
-    return kind == "pct" ? fmt::format(" --strategy pct --pct-depth {} --pct-steps {}", pct_depth, pct_steps) : "";
+    if (kind == "random" || kind == "pos") return kind == "pos" ? " --strategy pos" : "";
+    return fmt::format(" --strategy {} --pct-depth {} --pct-steps {}", kind, pct_depth, pct_steps);
   }
 };
 
 void add_strategy_flags(CLI::App* app, StrategyFlags& s) {
-  app->add_option("--strategy", s.kind, "random (a seeded random walk) or pct (PCT, Burckhardt et al. 2010)")
-      ->check(CLI::IsMember({"random", "pct"}))
+  app->add_option("--strategy", s.kind,
+                  "random (a seeded random walk), pct (PCT, Burckhardt et al. 2010), fair-pct (PCT, then random "
+                  "after --pct-steps, so liveness failures can be trusted) or pos (partial-order sampling)")
+      ->check(CLI::IsMember({"random", "pct", "fair-pct", "pos"}))
       ->capture_default_str();
   add_number(app, "--pct-depth", s.pct_depth, 1u, kMaxPctDepth, "PCT bug depth d (d-1 priority change points)");
   add_number(app, "--pct-steps", s.pct_steps, std::uint64_t{1}, kMaxPctSteps, "PCT: the expected number of steps of a run");
@@ -57,6 +62,10 @@ const scenarios::Scenario* find_or_explain(const std::string& name, std::ostream
 
 int exit_for(const scenarios::Outcome& o) {
   if (!o.verdict.ok) return Exit::correctness;
+  if (o.result.failure) {
+    return o.result.failure->kind == sim::Failure::Kind::require ? Exit::correctness : Exit::liveness;
+  }
+  if (o.result.outcome == sim::Outcome::deadlocked && !o.result.ok()) return Exit::liveness;
   if (o.result.outcome == sim::Outcome::bound_exceeded) return Exit::liveness;
   if (o.result.outcome == sim::Outcome::diverged) return Exit::not_reproduced;
   return Exit::ok;
