@@ -1,5 +1,5 @@
 // moira_sim_bench: simulator throughput.
-//   ping:   1,000 processes (500 ping-pong pairs) — decisions/s and delivered messages/s
+//   ping:   1,000 processes (500 ping-pong pairs) — decisions/s and delivered messages/s, per strategy
 //   timers: 1,000 processes sleeping random virtual times — virtual seconds per wall second
 // Usage: moira_sim_bench [ping|timers] (default: both)
 // (Debug vs optimized trace hashes: the sim_hashes_debug_vs_optimized test.)
@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
     ping_bench("random walk", std::make_unique<sim::RandomWalk>(1), 500, 1000);
     ping_bench("calm (all zeros)", std::make_unique<sim::VectorSource>(std::vector<std::uint64_t>{}), 500, 1000);
     ping_bench("pct d=3", std::make_unique<sim::Pct>(1, 3, 4'000'000), 500, 1000);
+    ping_bench("fair-pct d=3", std::make_unique<sim::FairPct>(1, 3, 4'000'000), 500, 1000);
+    ping_bench("pos", std::make_unique<sim::Pos>(1), 500, 1000);
+    ping_bench("delay-bounding 3", std::make_unique<sim::DelayBounding>(1, 3, 4'000'000), 500, 1000);
   }
   if (all || std::strcmp(mode, "timers") == 0) timer_bench(1000, 200);
   if (!all && std::strcmp(mode, "ping") != 0 && std::strcmp(mode, "timers") != 0) {

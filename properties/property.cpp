@@ -110,8 +110,17 @@ sim::RunResult run(sim::Simulation& sim, std::vector<Pid> kill_targets) {
   scope->ran_ = true;
   sim::RunResult result = sim.run();
   if (capture) record(sim, scope->inputs_, scope->settings_, scope->schedule_, plan, detail::case_name ? *detail::case_name : "");
+  if (result.failure) {
+    fail(fmt::format("{}: {}", result.failure->kind == sim::Failure::Kind::require ? "invariant" : "liveness",
+                     result.failure->describe()));
+  }
   if (scope->config_.fail_on_bound && result.outcome == sim::Outcome::bound_exceeded) {
     fail(fmt::format("liveness: the run hit {} ({})", result.bound, result.describe()));
+  }
+  if (result.outcome == sim::Outcome::deadlocked && !result.ok()) {
+    fail(fmt::format("deadlock: processes left waiting in receive; if idle servers are expected, declare "
+                     "config.options.waiting_at_end = sim::WaitingAtEnd::fine ({})",
+                     result.describe()));
   }
   return result;
 }

@@ -18,7 +18,9 @@ class Process;
 class Node;
 
 // Where a process may be preempted; the simulator records which kind each decision was made at.
-enum class PointKind : std::uint8_t { send, receive, spawn, link, monitor, exit_signal, yield };
+// `send` is just after a send; `before_send` just before one (only when the engine asks for it:
+// Engine::points_before_send, so engines that do not care pay nothing).
+enum class PointKind : std::uint8_t { send, receive, spawn, link, monitor, exit_signal, yield, before_send };
 
 class Engine {
  public:
@@ -45,7 +47,12 @@ class Engine {
   virtual std::optional<Duration> cancel_timer(Ref timer) = 0;
   virtual std::optional<Duration> read_timer(Ref timer) = 0;  // the time left, without cancelling
   virtual std::uint64_t random(Process& p) = 0;
+  // A value in [0, n) for Process::choose (n >= 2). The simulator makes it a recorded decision
+  // (0 the calm one); elsewhere it is just random.
+  virtual std::uint64_t choose(Process& p, std::uint64_t n) { return random(p) % n; }
   virtual Ref make_ref() = 0;
+  // Whether processes stop at a preemption point just before each send, too.
+  bool points_before_send() const { return points_before_send_; }
   virtual Node* find_node(NodeId id) = 0;  // null when there is no such node (or it is down)
 
   // ---- conveniences for code outside any process (tests, main) ----
@@ -71,6 +78,9 @@ class Engine {
   }
   void exit(Pid to, Reason reason);  // an exit signal from outside (from the null pid)
   std::optional<Pid> whereis(std::string_view name, NodeId node = 0);
+
+ protected:
+  bool points_before_send_ = false;
 };
 
 }  // namespace moira

@@ -585,6 +585,7 @@ Pid Process::spawn_body(detail::ProcessBody body, const SpawnOptions& opts) {
 }
 
 void Process::send_item(Pid to, detail::ItemPtr item) {
+  if (engine_->points_before_send()) preempt(PointKind::before_send);
   item->from = pid_;
   item->to = to;
   engine_->deliver(std::move(item));
@@ -610,6 +611,11 @@ void Process::preempt(PointKind kind, const detail::Item* received) {
   park(detail::SliceEnd::yielded);
   handle_signals();
   throw_if_dying();
+}
+
+std::uint64_t Process::choose(std::uint64_t n) {
+  if (n == 0) throw Error(fmt::format("{}: choose(0): there must be at least one alternative (choose(n) gives 0 .. n-1)", pid_));
+  return n == 1 ? 0 : engine_->choose(*this, n);
 }
 
 void Process::note_receive(const detail::Item* item) { preempt(PointKind::receive, item); }

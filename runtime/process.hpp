@@ -181,6 +181,10 @@ class Process {
   // ---------------------------------------------------------------- time and randomness
   Time now() const { return engine_->now(); }
   std::uint64_t random() { return engine_->random(*this); }
+  // One of n alternatives, 0 .. n-1 (n >= 1). In the simulator a recorded decision that replays
+  // and shrinks (0 is the calm one); write choose(3) rather than random() % 3, which it cannot see.
+  std::uint64_t choose(std::uint64_t n);
+  bool coin() { return choose(2) == 1; }  // false is the calm answer
   template <MessageValue T>
   Ref send_after(Pid to, Duration after, T value) {
     auto item = std::make_unique<detail::ValueItem<T>>(std::move(value));

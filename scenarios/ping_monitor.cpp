@@ -54,6 +54,7 @@ Scenario ping_monitor() {
   s.options.faults.heal_after = 300ms;
   s.options.faults.until = 5s;
   s.options.max_virtual_time = 1h;
+  s.options.waiting_at_end = sim::WaitingAtEnd::fine;  // the ponger is a server: it stays, idle
   s.setup = [](sim::Simulation& sim) -> Check {
     auto st = std::make_shared<State>();
     Pid pinger = sim.spawn([st](Process& self) {

@@ -2,6 +2,8 @@
 
 #include "scenarios/scenario.hpp"
 
+#include <fmt/format.h>
+
 namespace moira::scenarios {
 namespace {
 // A function-local static: registrations run during static initialisation, in any file order.
@@ -37,8 +39,17 @@ std::string names() {
 
 std::string Outcome::why() const {
   if (!verdict.ok) return "invariant broken: " + verdict.why;
+  if (result.failure) {
+    return (result.failure->kind == sim::Failure::Kind::require ? "invariant broken: " : "liveness: ") +
+           result.failure->describe();
+  }
   if (result.outcome == sim::Outcome::bound_exceeded) return "liveness: bound exceeded (" + result.bound + ")";
   if (result.outcome == sim::Outcome::diverged) return "replay diverged";
+  if (result.outcome == sim::Outcome::deadlocked && !result.ok()) {
+    return fmt::format("deadlock: {} process(es) left waiting in receive (if idle servers are expected, the scenario "
+                       "declares options.waiting_at_end = sim::WaitingAtEnd::fine)",
+                       result.blocked.size());
+  }
   return "ok";
 }
 
@@ -58,6 +69,7 @@ RunArtifacts run(const Scenario& s, const sim::Strategy& strategy, bool keep,
   Check check = s.setup(sim);
   RunArtifacts out;
   out.outcome.result = sim.run();
+  strategy.learn(out.outcome.result);
   out.outcome.verdict = check ? check(out.outcome.result) : Verdict::fail("the scenario built no check");
   if (keep) {
     out.log = sim.decision_log(s.name);

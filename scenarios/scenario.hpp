@@ -57,8 +57,7 @@ struct Registration {
 struct Outcome {
   sim::RunResult result;
   Verdict verdict;
-  bool failed() const { return !verdict.ok || result.outcome == sim::Outcome::bound_exceeded ||
-                               result.outcome == sim::Outcome::diverged; }
+  bool failed() const { return !verdict.ok || !result.ok(); }
   std::string why() const;
 };
 

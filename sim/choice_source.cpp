@@ -6,8 +6,8 @@
 
 namespace moira::sim {
 namespace {
-constexpr std::array<std::string_view, 7> kKindNames{"schedule", "preempt", "latency", "drop",
-                                                     "fault",    "random",  "setting"};
+constexpr std::array<std::string_view, kDecisionKinds> kKindNames{
+    "schedule", "preempt", "latency", "drop", "fault", "random", "setting", "choice", "time_jump", "buggify"};
 }
 
 std::string_view to_string(DecisionKind kind) { return kKindNames.at(static_cast<std::size_t>(kind)); }

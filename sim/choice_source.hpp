@@ -8,7 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/engine.hpp"
+
 namespace moira::sim {
+
+class RunQueue;
 
 enum class DecisionKind : std::uint8_t {
   schedule,  // nothing runs: which due event fires or which runnable process runs next
@@ -18,7 +22,11 @@ enum class DecisionKind : std::uint8_t {
   fault,     // whether a fault happens now, and to whom (0: none)
   random,    // a process's random() value
   setting,   // swarm mode: the fault settings of this run (0: the calm setting)
+  choice,    // a process's choose(n) / coin() (0: the calm alternative)
+  time_jump, // at a preemption point: let virtual time jump to the next pending event now (0: no)
+  buggify,   // sim::buggify(): is this point enabled this run / does it fire now (0: no)
 };
+inline constexpr std::size_t kDecisionKinds = 10;
 std::string_view to_string(DecisionKind kind);
 std::optional<DecisionKind> decision_kind_from(std::string_view text);
 
@@ -34,6 +42,11 @@ struct ChoiceContext {
   // schedule: `current` gave up the CPU itself (Process::yield), not because it was preempted or
   // blocked — a priority-based strategy must let others run, or a busy-polling process spins.
   bool current_yielded = false;
+  // preempt: which kind of point the running process reached.
+  PointKind point = PointKind::yield;
+  // schedule and preempt: the run queue itself, for strategies that keep their own index of it
+  // (RunQueue::fresh lists what became runnable since the last decision).
+  const RunQueue* queue = nullptr;
 };
 
 // Where a replay stopped matching its log.
@@ -58,6 +71,9 @@ class ChoiceSource {
   virtual const Divergence* divergence() const { return nullptr; }
   // The run ended at `step`; a replay checks that the whole log was used.
   virtual void run_ended(std::uint64_t step) { (void)step; }
+  // Whether every process that can run eventually does (with probability 1): only then is a
+  // liveness failure (a monitor hot for too long) evidence of a bug rather than of starvation.
+  virtual bool fair() const { return false; }
 };
 
 }  // namespace moira::sim

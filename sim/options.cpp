@@ -14,6 +14,10 @@ std::uint64_t fingerprint(const Options& o) {
       o.max_steps, o.max_virtual_time.count(), o.relaxed_delivery, o.latency_min.count(), o.latency_max.count(),
       o.latency_steps, o.stack_size, f.tick.count(), f.until.count(), f.kill_per_second, f.crash_per_second,
       f.restart_after.count(), f.partition_per_second, f.heal_after.count(), f.drop_probability, 0, o.swarm);
+  // Added only when set, so logs recorded before these options existed still replay.
+  if (o.time_jumps != 0) text += fmt::format(" time_jumps={}", o.time_jumps);
+  if (o.preempt_before_send) text += " preempt_before_send";
+  if (o.buggify) text += " buggify";
   for (const auto& p : o.plan) text += fmt::format(" @{}:{}", p.at.count(), p.fault.describe());
   return fnv1a(text);
 }

@@ -26,6 +26,10 @@ struct FaultRates {
   }
 };
 
+// What processes still waiting in receive when nothing else can happen mean. Undeclared counts
+// as a deadlock (RunResult::ok() is false); a world of idle servers declares `fine`.
+enum class WaitingAtEnd : std::uint8_t { undeclared, fine, deadlock };
+
 struct Options {
   std::uint64_t seed = 1;  // for the default strategy (the random walk)
 
@@ -41,6 +45,19 @@ struct Options {
   unsigned latency_steps = 10;
 
   std::size_t stack_size = std::size_t{128} << 10;
+
+  WaitingAtEnd waiting_at_end = WaitingAtEnd::undeclared;
+
+  // Timing nondeterminism: at a preemption point, virtual time may jump to the next pending event
+  // (timer, message arrival, planned fault) although processes could still run, so a timeout can
+  // race work in progress (a slow reply, a busy core). At most this many jumps per run (0: time
+  // moves only when nothing can run). Each is a `time_jump` decision; 0 is "no jump".
+  std::uint32_t time_jumps = 0;
+  // A preemption point just before every send too (not only just after one), so a race between a
+  // send and another process's step needs no hand-placed yield().
+  bool preempt_before_send = false;
+  // BUGGIFY (FoundationDB): sim::buggify() points may fire. Off: buggify() is false, no decision.
+  bool buggify = false;
 
   bool keep_trace = false;        // keep every event (for text / JSON output), not only the hash
   // With keep_trace, keep only the last N events (0: all) / those of the last T of virtual time

@@ -12,6 +12,7 @@ class RandomWalk final : public ChoiceSource {
   explicit RandomWalk(std::uint64_t seed) : rng_(seed), seed_(seed) {}
   std::uint64_t choose(std::uint64_t n, const ChoiceContext&) override { return n < 2 ? 0 : rng_.bounded(n); }
   std::string describe() const override;
+  bool fair() const override { return true; }  // every runnable process is picked with probability > 0
 
  private:
   Rng rng_;

@@ -2,21 +2,48 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
+#include "sim/delay_bounding.hpp"
+#include "sim/fair_pct.hpp"
 #include "sim/pct.hpp"
+#include "sim/pos.hpp"
 #include "sim/random_walk.hpp"
 #include "sim/replay_source.hpp"
 
 namespace moira::sim {
 
+std::uint64_t Strategy::steps_estimate() const {
+  if (expected_steps != 0) return expected_steps;
+  if (memory && memory->longest_run != 0) return memory->longest_run;
+  return kFirstGuess;
+}
+
 std::unique_ptr<ChoiceSource> Strategy::make() const {
   switch (kind) {
     case Kind::random: return std::make_unique<RandomWalk>(seed);
-    case Kind::pct: return std::make_unique<Pct>(seed, depth, expected_steps);
+    case Kind::pct: return std::make_unique<Pct>(seed, depth, steps_estimate());
+    case Kind::fair_pct: return std::make_unique<FairPct>(seed, depth, steps_estimate(), fair_after);
+    case Kind::pos: return std::make_unique<Pos>(seed);
+    case Kind::delay_bounding: return std::make_unique<DelayBounding>(seed, depth, steps_estimate());
+    case Kind::portfolio:
+      switch (seed % 5) {
+        case 0: return std::make_unique<RandomWalk>(seed);
+        case 1: return std::make_unique<Pct>(seed, 2, steps_estimate());
+        case 2: return std::make_unique<Pct>(seed, 3, steps_estimate());
+        case 3: return std::make_unique<Pos>(seed);
+        default: return std::make_unique<DelayBounding>(seed, 2, steps_estimate());
+      }
   }
   return std::make_unique<RandomWalk>(seed);
+}
+
+void Strategy::learn(const RunResult& result) const {
+  if (!memory) return;
+  memory->longest_run = std::max(memory->longest_run, result.steps);
+  ++memory->runs;
 }
 
 ScenarioRun run_scenario(const Scenario& scenario, Options options, const Strategy& strategy,
@@ -26,6 +53,7 @@ ScenarioRun run_scenario(const Scenario& scenario, Options options, const Strate
   scenario(sim);
   ScenarioRun out;
   out.result = sim.run();
+  strategy.learn(out.result);
   out.log = sim.decision_log(scenario_name);
   out.log.outcome = std::string{to_string(out.result.outcome)};
   return out;

@@ -14,19 +14,52 @@ namespace moira::sim {
 
 using Scenario = std::function<void(Simulation&)>;
 
+// What a sweep learns from its runs so far: PCT's k (the run length) when none is given.
+struct SweepMemory {
+  std::uint64_t longest_run = 0;  // in steps
+  std::uint64_t runs = 0;
+};
+
 // Which ChoiceSource a run uses, as a value (so sweeps can vary it).
 struct Strategy {
-  enum class Kind : std::uint8_t { random, pct };
+  enum class Kind : std::uint8_t { random, pct, fair_pct, pos, delay_bounding, portfolio };
+  static constexpr std::uint64_t kFirstGuess = 1000;  // k before a sweep has seen any run
+
   Kind kind = Kind::random;
   std::uint64_t seed = 1;
-  unsigned depth = 2;                 // pct
-  std::uint64_t expected_steps = 1000;  // pct
+  unsigned depth = 2;                   // pct, fair_pct
+  std::uint64_t expected_steps = 1000;  // pct, fair_pct; 0: learned (memory), or kFirstGuess
+  std::uint64_t fair_after = 0;         // fair_pct: PCT for this many steps, then random (0: k)
+  // delay_bounding: `depth` is the number of delays.
+  // Shared by the runs of one sweep (copies of the strategy share it); run_scenario feeds it.
+  std::shared_ptr<SweepMemory> memory;
 
-  static Strategy random_walk(std::uint64_t seed) { return {Kind::random, seed, 0, 0}; }
+  static Strategy random_walk(std::uint64_t seed) { return {Kind::random, seed, 0, 0, 0, nullptr}; }
   static Strategy pct(std::uint64_t seed, unsigned depth, std::uint64_t expected_steps) {
-    return {Kind::pct, seed, depth, expected_steps};
+    return {Kind::pct, seed, depth, expected_steps, 0, nullptr};
   }
+  // k learned over the sweep: the longest run seen so far.
+  static Strategy pct_learning(std::uint64_t seed, unsigned depth) {
+    return {Kind::pct, seed, depth, 0, 0, std::make_shared<SweepMemory>()};
+  }
+  static Strategy fair_pct(std::uint64_t seed, unsigned depth, std::uint64_t expected_steps,
+                           std::uint64_t fair_after = 0) {
+    return {Kind::fair_pct, seed, depth, expected_steps, fair_after, nullptr};
+  }
+  static Strategy pos(std::uint64_t seed) { return {Kind::pos, seed, 0, 0, 0, nullptr}; }
+  static Strategy delay_bounding(std::uint64_t seed, unsigned delays, std::uint64_t expected_steps) {
+    return {Kind::delay_bounding, seed, delays, expected_steps, 0, nullptr};
+  }
+  // A different strategy for each seed of a sweep, in turn: random, PCT d=2, PCT d=3, POS, delay
+  // bounding with 2 delays (PCT's and delay bounding's k learned over the sweep).
+  static Strategy portfolio(std::uint64_t seed) {
+    return {Kind::portfolio, seed, 0, 0, 0, std::make_shared<SweepMemory>()};
+  }
+  // The k the next run uses.
+  std::uint64_t steps_estimate() const;
   std::unique_ptr<ChoiceSource> make() const;
+  // After a run: what the sweep learns from it.
+  void learn(const RunResult& result) const;
 };
 
 struct ScenarioRun {

@@ -21,9 +21,23 @@ void check_failed(const char* file, int line, const char* condition, const std::
 }  // namespace detail
 
 namespace {
+thread_local Simulation* t_running = nullptr;
+
+// Which simulation is running a process on this thread, for sim::require and monitors.
+class RunningScope {
+ public:
+  explicit RunningScope(Simulation* s) : saved_(t_running) { t_running = s; }
+  ~RunningScope() { t_running = saved_; }
+  RunningScope(const RunningScope&) = delete;
+  RunningScope& operator=(const RunningScope&) = delete;
+
+ private:
+  Simulation* saved_;
+};
+
 std::uint64_t kind_hash(DecisionKind kind) {
-  static const std::array<std::uint64_t, 7> hashes = [] {
-    std::array<std::uint64_t, 7> h{};
+  static const std::array<std::uint64_t, kDecisionKinds> hashes = [] {
+    std::array<std::uint64_t, kDecisionKinds> h{};
     for (std::size_t i = 0; i < h.size(); ++i) h[i] = fnv1a(to_string(static_cast<DecisionKind>(i)));
     return h;
   }();
@@ -31,12 +45,15 @@ std::uint64_t kind_hash(DecisionKind kind) {
 }
 }  // namespace
 
+Simulation* Simulation::running() { return t_running; }
+
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
     case Outcome::completed: return "completed";
     case Outcome::deadlocked: return "deadlocked";
     case Outcome::bound_exceeded: return "bound_exceeded";
     case Outcome::diverged: return "diverged";
+    case Outcome::failed: return "failed";
   }
   return "?";
 }
@@ -46,6 +63,7 @@ std::string RunResult::describe() const {
                                 to_string(outcome), steps, decisions, delivered, virtual_time.count(), trace_hash);
   if (!bound.empty()) out += fmt::format(" (bound: {})", bound);
   if (divergence) out += "\n  " + divergence->describe();
+  if (failure) out += "\n  " + failure->describe();
   for (const auto& b : blocked) {
     out += fmt::format("\n  {} blocked in receive, {} message(s) in its mailbox{}", b.pid, b.mailbox_length,
                        b.stackless ? " (stackless)" : "");
@@ -62,6 +80,8 @@ Simulation::Simulation(Options options) : Simulation(std::move(options), nullptr
 Simulation::Simulation(Options options, std::unique_ptr<ChoiceSource> source)
     : options_(std::move(options)), fingerprint_(fingerprint(options_)), source_(std::move(source)) {
   if (!source_) source_ = std::make_unique<RandomWalk>(options_.seed);
+  jumps_left_ = options_.time_jumps;
+  points_before_send_ = options_.preempt_before_send;
   if (options_.latency_steps < 1) options_.latency_steps = 1;
   if (options_.latency_max < options_.latency_min) options_.latency_max = options_.latency_min;
   trace_.keep_events(options_.keep_trace);
@@ -131,6 +151,7 @@ void Simulation::spawn_boot(NodeId node) {
 std::uint64_t Simulation::decide(std::uint64_t n, ChoiceContext& ctx) {
   ctx.step = steps_;
   std::uint64_t c = source_->choose(n, ctx);
+  if (ctx.queue) runnable_.clear_fresh();  // the strategy has seen them
   if (n < 2) return 0;
   MOIRA_SIM_CHECK(c < n, "{} answered {} to a {} decision among {}", source_->describe(), c, to_string(ctx.kind), n);
   ++decisions_;
@@ -207,6 +228,11 @@ RunResult Simulation::run() {
       stopped = Outcome::diverged;
       break;
     }
+    if (steps_ >= liveness_step_deadline_ || now_.count() >= liveness_time_deadline_) check_liveness(false);
+    if (failure_) {
+      stopped = Outcome::failed;
+      break;
+    }
     if (steps_ >= options_.max_steps) {
       bound_hit_ = "max_steps";
       stopped = Outcome::bound_exceeded;
@@ -218,6 +244,10 @@ RunResult Simulation::run() {
     if (n == 0) {
       if (advance_clock()) continue;
       if (!bound_hit_.empty()) stopped = Outcome::bound_exceeded;
+      if (!stopped) {
+        check_liveness(true);  // a goal still pending when the run is over was never reached
+        if (failure_) stopped = Outcome::failed;
+      }
       break;
     }
     std::optional<std::size_t> choice = take_pending(events);
@@ -228,6 +258,7 @@ RunResult Simulation::run() {
       ctx.current_yielded = last_yielded_;
       ctx.events = events;
       ctx.runnable = runnable_.keys();
+      ctx.queue = &runnable_;
       choice = decide(n, ctx);
     }
     ++steps_;
@@ -290,6 +321,7 @@ void Simulation::run_process(Process* p) {
   current_ = p;
   yield_asked_ = false;
   p->set_running();
+  RunningScope running{this};
   moira::detail::SliceEnd end = p->run_slice();
   current_ = nullptr;
   if (trace_.keeping_events())
@@ -317,6 +349,7 @@ void Simulation::run_to_exit(Process* p) {
                     p->self());
     current_ = p;
     p->set_running();
+    RunningScope running{this};
     moira::detail::SliceEnd end = p->run_slice();
     current_ = nullptr;
     if (end == moira::detail::SliceEnd::exited) return;
@@ -343,6 +376,8 @@ RunResult Simulation::make_result(std::optional<Outcome> stopped) {
   r.trace_hash = trace_.hash();
   r.settings = settings_;
   r.bound = bound_hit_;
+  r.failure = failure_;
+  r.waiting_fine = options_.waiting_at_end == WaitingAtEnd::fine;
   if (const Divergence* d = source_->divergence()) r.divergence = *d;
   if (stopped) {
     r.outcome = *stopped;
@@ -392,10 +427,13 @@ bool Simulation::preemption_point(Process& p, PointKind kind, const moira::detai
   if (mode_ != Mode::normal) return false;
   if (yield_asked_) return true;
   MOIRA_SIM_CHECK(&p == current_, "preemption point of {}, which is not running", p.self());
-  if (steps_ >= options_.max_steps || source_->divergence()) {
+  // A process that never blocks may never leave its slice: the bounds are checked here too.
+  if (steps_ >= liveness_step_deadline_ || now_.count() >= liveness_time_deadline_) check_liveness(false);
+  if (steps_ >= options_.max_steps || source_->divergence() || failure_) {
     yield_asked_ = true;
     return true;
   }
+  if (jumps_left_ > 0) maybe_jump_time(p, kind);
   collect_due();
   const std::size_t events = due_.size();
   ChoiceContext ctx;
@@ -403,6 +441,8 @@ bool Simulation::preemption_point(Process& p, PointKind kind, const moira::detai
   ctx.current = key_of(p);
   ctx.events = events;
   ctx.runnable = runnable_.keys();
+  ctx.point = kind;
+  ctx.queue = &runnable_;
   std::uint64_t c = decide(1 + events + runnable_.size(), ctx);
   if (c == 0) return false;
   pending_.set = true;
@@ -414,6 +454,31 @@ bool Simulation::preemption_point(Process& p, PointKind kind, const moira::detai
   }
   yield_asked_ = true;
   return true;
+}
+
+// Lets virtual time run ahead to the next pending event while work is still in progress, so the
+// event (a timeout, a lease's end, a late message) races it. Rate-fault ticks do not count: they
+// are not something a process waits for.
+void Simulation::maybe_jump_time(Process& p, PointKind kind) {
+  std::int64_t next = kNever;
+  if (!in_flight_.empty()) next = std::min(next, in_flight_.begin()->first.due);
+  if (!timers_.empty()) next = std::min(next, timers_.begin()->first.due);
+  if (!plan_.empty()) next = std::min(next, plan_.begin()->first.due);
+  if (next == kNever || next <= now_.count() || next > options_.max_virtual_time.count()) return;
+  ChoiceContext ctx;
+  ctx.kind = DecisionKind::time_jump;
+  ctx.current = key_of(p);
+  ctx.point = kind;
+  if (decide(2, ctx) == 0) return;
+  --jumps_left_;
+  now_ = Time{next};
+}
+
+std::uint64_t Simulation::choose(Process& p, std::uint64_t n) {
+  ChoiceContext ctx;
+  ctx.kind = DecisionKind::choice;
+  ctx.current = key_of(p);
+  return decide(n, ctx);
 }
 
 std::uint64_t Simulation::random(Process& p) {

@@ -35,6 +35,7 @@ enum class Outcome : std::uint8_t {
   deadlocked,      // nothing can run, nothing is pending, and processes wait in receive forever
   bound_exceeded,  // max_steps or max_virtual_time reached
   diverged,        // a replay stopped matching its log
+  failed,          // a process's sim::require failed, or a liveness monitor stayed hot too long
 };
 std::string_view to_string(Outcome outcome);
 
@@ -44,8 +45,23 @@ struct BlockedProcess {
   bool stackless = false;
 };
 
+// Why a run failed from the inside: the step it happened at, and who.
+struct Failure {
+  enum class Kind : std::uint8_t { require, liveness };
+  Kind kind = Kind::require;
+  std::string message;
+  std::uint64_t step = 0;
+  Pid pid;                 // require: the process that asserted; liveness: null
+  Time virtual_time{};
+  // liveness: whether the strategy is fair (ChoiceSource::fair). Under an unfair one (PCT) a hot
+  // monitor may only mean a process was starved, so the failure is not evidence of a bug.
+  bool trusted = true;
+  std::string describe() const;
+};
+
 struct RunResult {
   Outcome outcome = Outcome::completed;
+  std::optional<Failure> failure;       // failed: what, where, who
   std::string bound;                    // bound_exceeded: "max_steps" or "max_virtual_time"
   std::vector<BlockedProcess> blocked;  // deadlocked: every process left, each waiting in receive
   std::optional<Divergence> divergence;
@@ -55,8 +71,9 @@ struct RunResult {
   Time virtual_time{};
   std::uint64_t trace_hash = 0;
   std::string settings;  // swarm mode: the fault settings this run drew
+  bool waiting_fine = false;  // options.waiting_at_end was `fine`: processes left waiting are idle servers
 
-  bool ok() const { return outcome == Outcome::completed || outcome == Outcome::deadlocked; }
+  bool ok() const { return outcome == Outcome::completed || (outcome == Outcome::deadlocked && waiting_fine); }
   std::string describe() const;
 };
 
@@ -96,6 +113,25 @@ class Simulation final : public Engine {
   }
   void heal() { inject(Fault::heal()); }
 
+  // ---------------------------------------------------------------- in-run checks (liveness.cpp)
+  // The simulation whose process is running on this thread, or null (see sim/require.hpp).
+  static Simulation* running();
+  // Ends the run as failed at this step, blaming the running process (sim::require calls it);
+  // the process stops here. Outside a process it only records the failure.
+  void fail(std::string message);
+  // Liveness monitors (Coyote's hot/cold monitors, TLA+'s "eventually"): code marks a goal as
+  // pending (hot) and reached (cold); a monitor hot for more than `max_hot_steps` steps (0: no
+  // limit) or `max_hot_time` of virtual time (0: no limit), or hot when the run ends, fails the run.
+  using MonitorId = std::size_t;
+  MonitorId add_monitor(std::string name, std::uint64_t max_hot_steps, Duration max_hot_time = {});
+  void hot(MonitorId monitor);
+  void cold(MonitorId monitor);
+  bool is_hot(MonitorId monitor) const { return monitors_.at(monitor).hot; }
+  // BUGGIFY (sim/buggify.hpp): whether the point `point` misbehaves now. With options.buggify,
+  // each point is enabled or not once per run (when first reached: 1 in 4), and an enabled one
+  // fires at 1 in 4 of its evaluations; both are `buggify` decisions, 0 being "no".
+  bool buggify(std::uint64_t point);
+
   // ---------------------------------------------------------------- observation
   Time virtual_now() const { return now_; }
   std::uint64_t steps() const { return steps_; }
@@ -128,6 +164,7 @@ class Simulation final : public Engine {
   std::optional<Duration> cancel_timer(Ref timer) override;
   std::optional<Duration> read_timer(Ref timer) override;
   std::uint64_t random(Process& p) override;
+  std::uint64_t choose(Process& p, std::uint64_t n) override;
   Ref make_ref() override { return Ref{++last_ref_}; }
   Node* find_node(NodeId id) override { return id < nodes_.size() ? nodes_[id].node.get() : nullptr; }
 
@@ -197,6 +234,9 @@ class Simulation final : public Engine {
   bool advance_clock();
   void fire(const Due& due);
   void run_process(Process* p);
+  void maybe_jump_time(Process& p, PointKind kind);
+  void check_liveness(bool at_end);
+  void update_liveness_deadline();
   void run_to_exit(Process* p);
   void retire(Process* p);
   Process* find_live(Pid pid) const;
@@ -299,6 +339,20 @@ class Simulation final : public Engine {
   std::uint64_t last_ref_ = 0;
   std::uint64_t seq_ = 0;
   std::vector<DecisionRecord> log_;
+  std::uint32_t jumps_left_ = 0;
+  std::optional<Failure> failure_;
+  struct Monitor {
+    std::string name;
+    std::uint64_t max_hot_steps = 0;
+    std::int64_t max_hot_ns = 0;
+    bool hot = false;
+    std::uint64_t hot_since_step = 0;
+    std::int64_t hot_since_ns = 0;
+  };
+  std::vector<Monitor> monitors_;
+  std::unordered_map<std::uint64_t, bool> buggify_points_;  // looked up, never iterated
+  std::uint64_t liveness_step_deadline_ = std::numeric_limits<std::uint64_t>::max();
+  std::int64_t liveness_time_deadline_ = kNever;
   Trace trace_;
   std::uint64_t cause_ = kNoEvent;  // see CauseScope
 

@@ -19,16 +19,22 @@ constexpr std::uint64_t kMaxPctSteps = 1'000'000'000;
 }  // namespace
 
 sim::Strategy StrategyFlags::make(std::uint64_t seed) const {
+  if (kind == "fair-pct") return sim::Strategy::fair_pct(seed, pct_depth, pct_steps);
+  if (kind == "pos") return sim::Strategy::pos(seed);
   return kind == "pct" ? sim::Strategy::pct(seed, pct_depth, pct_steps) : sim::Strategy::random_walk(seed);
 }
 
 std::string StrategyFlags::flags() const {
-  return kind == "pct" ? fmt::format(" --strategy pct --pct-depth {} --pct-steps {}", pct_depth, pct_steps) : "";
+  if (kind == "random") return "";
+  if (kind == "pos") return " --strategy pos";
+  return fmt::format(" --strategy {} --pct-depth {} --pct-steps {}", kind, pct_depth, pct_steps);
 }
 
 void add_strategy_flags(CLI::App* app, StrategyFlags& s) {
-  app->add_option("--strategy", s.kind, "random (a seeded random walk) or pct (PCT, Burckhardt et al. 2010)")
-      ->check(CLI::IsMember({"random", "pct"}))
+  app->add_option("--strategy", s.kind,
+                  "random (a seeded random walk), pct (PCT, Burckhardt et al. 2010), fair-pct (PCT, then random "
+                  "after --pct-steps, so liveness failures can be trusted) or pos (partial-order sampling)")
+      ->check(CLI::IsMember({"random", "pct", "fair-pct", "pos"}))
       ->capture_default_str();
   add_number(app, "--pct-depth", s.pct_depth, 1u, kMaxPctDepth, "PCT bug depth d (d-1 priority change points)");
   add_number(app, "--pct-steps", s.pct_steps, std::uint64_t{1}, kMaxPctSteps, "PCT: the expected number of steps of a run");
@@ -103,6 +109,10 @@ std::optional<scenarios::Scenario> find_with_faults(const std::string& name, con
 
 int exit_for(const scenarios::Outcome& o) {
   if (!o.verdict.ok) return Exit::correctness;
+  if (o.result.failure) {
+    return o.result.failure->kind == sim::Failure::Kind::require ? Exit::correctness : Exit::liveness;
+  }
+  if (o.result.outcome == sim::Outcome::deadlocked && !o.result.ok()) return Exit::liveness;
   if (o.result.outcome == sim::Outcome::bound_exceeded) return Exit::liveness;
   if (o.result.outcome == sim::Outcome::diverged) return Exit::not_reproduced;
   return Exit::ok;

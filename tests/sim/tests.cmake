@@ -5,6 +5,8 @@ list(APPEND SIM_TEST_SOURCES
   sim/faults_test.cpp
   sim/replay_test.cpp
   sim/pct_test.cpp
+  sim/exploration_test.cpp
+  sim/depth_test.cpp
   sim/determinism_test.cpp
   sim/trace_test.cpp
   sim/trace_views_test.cpp

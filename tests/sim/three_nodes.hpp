@@ -62,6 +62,7 @@ inline sim::Options three_nodes_faults(std::uint64_t seed) {
   o.faults.tick = 5ms;
   o.faults.until = 200ms;
   o.relaxed_delivery = seed % 2 == 0;
+  o.waiting_at_end = sim::WaitingAtEnd::fine;  // the servers stay, idle
   return o;
 }
 
