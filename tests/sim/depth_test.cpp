@@ -87,7 +87,7 @@ Rate measure(const OrderingBug& bug, sim::Strategy st, int runs) {
 }  // namespace
 
 TEST_CASE("sim pct: meets 1/(n*k^(d-1)) on ordering bugs of depth 1, 2 and 3, yielding processes included",
-          "[sim][pct]") {
+          "[sim][pct][pct-rates]") {
   constexpr int kRuns = 10'000;
   struct Config {
     int depth, n, m;
@@ -125,7 +125,7 @@ TEST_CASE("sim pct: meets 1/(n*k^(d-1)) on ordering bugs of depth 1, 2 and 3, yi
 }
 
 TEST_CASE("sim fair pct: no false liveness failures with a never-blocking process, where PCT gives some",
-          "[sim][pct]") {
+          "[sim][pct][pct-rates]") {
   // A client asks a server and marks the goal hot until the answer; a third process never blocks
   // (it sends itself a message and takes it, until the client is done). A correct program: under
   // PCT the spinner may starve the client or the server past the monitor's bound (a failure PCT
@@ -181,7 +181,7 @@ TEST_CASE("sim fair pct: no false liveness failures with a never-blocking proces
   CHECK(pct[2] == 0);
 }
 
-TEST_CASE("sim pct: a sweep learns k from its runs when none is given", "[sim][pct]") {
+TEST_CASE("sim pct: a sweep learns k from its runs when none is given", "[sim][pct][pct-rates]") {
   OrderingBug bug;
   bug.n = 3;
   bug.m = 5;
