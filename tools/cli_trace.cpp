@@ -19,17 +19,6 @@ namespace moira::cli {
 
 namespace {
 
-bool write_file(const std::string& path, const std::string& text, std::ostream& err) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-  f.close();
-  if (!f) {
-    err << fmt::format("moira trace: cannot write {} (does its folder exist, and may we write there?)\n", path);
-    return false;
-  }
-  return true;
-}
-
 std::string jsonl(const sim::Trace& trace) {
   std::ostringstream out;
   trace.write_jsonl(out);
@@ -114,17 +103,14 @@ void add_trace_flags(CLI::App* app, TraceFlags& f) {
   add_number(app, "--last", f.last, std::uint64_t{0}, kMaxU64, "keep only the last N events of the run (bounded memory and output; 0: all)");
   app->add_option("--last-seconds", f.last_seconds, "keep only the events of the last T virtual seconds of the run");
   add_number(app, "--max-steps", f.max_steps, std::uint64_t{0}, kMaxU64, "end the run after this many steps (a liveness bound; 0: the scenario's)");
-  app->add_flag("--swarm", f.swarm, "swarm testing: the run draws its own fault settings from the seed");
+  add_fault_flags(app, f.faults);  // the same as run, sweep and replay: a reproduce line pastes here too
 }
 
 int cmd_trace(const TraceFlags& f, const sim::Strategy& strategy, std::ostream& out, std::ostream& err,
               int (*exit_for)(const scenarios::Outcome&)) {
-  const scenarios::Scenario* s = scenarios::find(f.scenario);
-  if (!s) {
-    err << fmt::format("moira trace: unknown scenario '{}'. Known scenarios: {} (moira list describes them)\n", f.scenario,
-                       scenarios::names());
-    return 64;
-  }
+  std::optional<scenarios::Scenario> with_faults = find_with_faults(f.scenario, f.faults, err);
+  if (!with_faults) return 64;
+  const scenarios::Scenario* s = &*with_faults;
   sim::TraceFilter filter;
   if (auto e = make_filter(f, filter); !e.empty()) {
     err << "moira trace: " << e << "\n";
@@ -139,7 +125,6 @@ int cmd_trace(const TraceFlags& f, const sim::Strategy& strategy, std::ostream& 
     o.trace_last_events = f.last;
     o.trace_last_window = Duration{static_cast<Duration::rep>(f.last_seconds * 1e9)};
     if (f.max_steps > 0) o.max_steps = f.max_steps;
-    if (f.swarm) o.swarm = true;
   };
   scenarios::RunArtifacts run;
   std::uint64_t seed = strategy.seed;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "scenarios/scenario.hpp"
+#include "tools/cli_common.hpp"
 
 namespace CLI {
 class App;
@@ -30,7 +31,7 @@ struct TraceFlags {
   std::uint64_t last = 0;
   double last_seconds = 0;
   std::uint64_t max_steps = 0;  // 0: the scenario's own bound
-  bool swarm = false;           // the run draws its own fault settings
+  FaultFlags faults;            // over the scenario's settings, as the run to draw had them
 };
 
 void add_trace_flags(CLI::App* app, TraceFlags& flags);

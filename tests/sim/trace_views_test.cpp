@@ -447,6 +447,37 @@ TEST_CASE("trace views: the HTML chart is one self-contained page with its data 
   CHECK_THAT(html, Catch::Contains("invariant broken: balance 9 after 10 deposits: 1 lost"));
 }
 
+// A reproduce line of a run with fault flags pastes into `moira trace`: the same flags give the
+// same run (and its saved log replays), where trace once took only --swarm.
+TEST_CASE("moira trace: takes the fault flags of run, sweep and replay, and draws the same run", "[trace-views]") {
+  auto hash_of = [](const std::string& s) {
+    auto at = s.find("trace hash 0x");
+    return at == std::string::npos ? std::string{} : s.substr(at, 29);  // "trace hash 0x" and 16 digits
+  };
+  const std::vector<std::string> faults{"--kill-rate", "20", "--latency-max-ms", "5"};
+  std::vector<std::string> run_args{"run", "ping-monitor", "--seed", "3"}, trace_args{"trace", "ping-monitor", "--seed", "3"};
+  run_args.insert(run_args.end(), faults.begin(), faults.end());
+  trace_args.insert(trace_args.end(), faults.begin(), faults.end());
+  auto run = moira_cli(run_args);
+  auto traced = moira_cli(trace_args);
+  REQUIRE_FALSE(hash_of(run.out).empty());
+  CHECK(hash_of(traced.out) == hash_of(run.out));
+  CHECK(traced.code == run.code);
+  CHECK(hash_of(moira_cli({"trace", "ping-monitor", "--seed", "3"}).out) != hash_of(run.out));  // the flags matter
+
+  std::string log = (std::filesystem::temp_directory_path() / "moira_trace_faults.log").string();
+  run_args.insert(run_args.end(), {"--save-log", log});
+  REQUIRE(moira_cli(run_args).code == run.code);
+  std::vector<std::string> replay_args{"trace", "ping-monitor", "--log", log};
+  replay_args.insert(replay_args.end(), faults.begin(), faults.end());
+  auto replayed = moira_cli(replay_args);
+  CHECK_THAT(replayed.out, Catch::Contains("(replayed from " + log + ")"));
+  CHECK(hash_of(replayed.out) == hash_of(run.out));
+  auto bad = moira_cli({"trace", "ping-monitor", "--seed", "3", "--latency-min-ms", "9", "--latency-max-ms", "1"});
+  CHECK(bad.code == 64);
+  CHECK_THAT(bad.err, Catch::Contains("--latency-min-ms at most --latency-max-ms"));
+}
+
 TEST_CASE("moira trace: text, HTML and Perfetto from a seed and from a saved decision log", "[trace-views]") {
   auto dir = std::filesystem::temp_directory_path();
   std::string log = (dir / "moira_trace_views.log").string();
