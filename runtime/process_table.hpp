@@ -34,21 +34,32 @@ class ProcessTable {
   std::size_t size() const { return live_.load(std::memory_order_relaxed); }
 
  private:
+  // Plain fields, accessed through std::atomic_ref: a zeroed chunk is a valid one, so a new chunk
+  // costs one memset rather than three atomic constructors per slot (a function call each at -O0,
+  // where the simulator makes a table per node per seed: with the old fixed 4096-slot chunks and
+  // 16,384-entry directory, a third of a short Debug/ASan sweep went there).
   struct Slot {
-    std::atomic<Process*> process{nullptr};
-    std::atomic<std::uint32_t> generation{1};
-    std::atomic<std::uint32_t> next_free{0};  // 1-based index of the next free slot (read racily; the tag decides)
+    Process* process;          // trivial members: `new Slot[n]()` is one memset
+    std::uint32_t generation;  // 0 stands for 1: see generation_of
+    std::uint32_t next_free;   // 1-based index of the next free slot (read racily; the tag decides)
   };
-  static constexpr std::uint32_t kChunkBits = 12;
-  static constexpr std::uint32_t kChunkSize = 1u << kChunkBits;
-  static constexpr std::uint32_t kMaxChunks = 1u << 14;  // 64M processes per node
+  static std::uint32_t generation_of(Slot& s) {
+    std::uint32_t g = std::atomic_ref(s.generation).load(std::memory_order_relaxed);
+    return g == 0 ? 1 : g;
+  }
+  // Chunk c holds kFirstChunk << c slots, so a table starts with no allocation and a short-lived
+  // simulated node with a handful of processes touches one small chunk, while a node of millions
+  // of processes still has a handful of chunks. Index -> chunk is one bit_width.
+  static constexpr std::uint32_t kFirstChunkBits = 6;
+  static constexpr std::uint32_t kFirstChunk = 1u << kFirstChunkBits;
+  static constexpr std::uint32_t kMaxChunks = 21;  // 64 * (2^21 - 1): 134M processes per node
 
   Slot* slot(std::uint32_t index) const;
   Slot& slot_or_grow(std::uint32_t index);
 
   NodeId node_;
   std::uint32_t incarnation_;
-  std::unique_ptr<std::atomic<Slot*>[]> chunks_;
+  std::array<std::atomic<Slot*>, kMaxChunks> chunks_{};
   std::mutex grow_mutex_;
   std::atomic<std::uint32_t> chunk_limit_{0};  // every allocated chunk is below this (set under grow_mutex_)
   std::atomic<std::uint32_t> next_fresh_{0};

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/causal.hpp"
+#include "sim/markup.hpp"
 #include "sim/trace_html_assets.hpp"  // generated from trace_html/chart.{css,js}
 
 namespace moira::sim {
@@ -10,20 +11,6 @@ namespace moira::sim {
 namespace {
 
 constexpr int kFolded = 1, kTimer = 2, kCrash = 4;
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // JSON that may sit inside <script>: no '<' at all, so no "</script>" can end it early.
 std::string script_safe(std::string json) {
@@ -100,7 +87,7 @@ std::string data_json(const TraceModel& m, const HtmlOptions& o) {
 std::string render_html(const TraceModel& m, const HtmlOptions& o) {
   std::string failure = o.failure == kNone ? std::string{}
                                            : fmt::format(R"(<div class="failure">{}</div>)",
-                                                         html_escape(o.failure_text.empty() ? m.describe(o.failure) : o.failure_text));
+                                                         markup_escape(o.failure_text.empty() ? m.describe(o.failure) : o.failure_text));
   return fmt::format(R"html(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>{css}</style></head>
@@ -122,7 +109,7 @@ std::string render_html(const TraceModel& m, const HtmlOptions& o) {
 <script>{js}</script>
 </body></html>
 )html",
-                     fmt::arg("title", html_escape(o.title)), fmt::arg("css", kChartCss), fmt::arg("failure", failure),
+                     fmt::arg("title", markup_escape(o.title)), fmt::arg("css", kChartCss), fmt::arg("failure", failure),
                      fmt::arg("data", script_safe(data_json(m, o))), fmt::arg("js", kChartJs));
 }
 

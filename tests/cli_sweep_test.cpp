@@ -11,10 +11,13 @@
 
 #include "scenarios/catch.hpp"
 #include "scenarios/scenario.hpp"
+#include "tests/cli_runner.hpp"
 #include "tools/cli.hpp"
 #include "tools/sweep.hpp"
 
 using namespace moira;
+using test::moira_cli;
+using test::read_file;
 
 namespace {
 
@@ -38,24 +41,6 @@ scenarios::Scenario test_echo() {
     };
   };
   return s;
-}
-
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-CliRun moira_cli(std::vector<std::string> args) {
-  std::vector<const char*> argv{"moira"};
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = cli::main(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
-
-std::string read_file(const std::filesystem::path& p) {
-  std::stringstream s;
-  s << std::ifstream(p).rdbuf();
-  return s.str();
 }
 
 // The report without what is wall time (time=, timestamp=): what must not depend on --jobs.

@@ -7,23 +7,12 @@
 #include <sstream>
 
 #include "scenarios/scenario.hpp"
+#include "tests/cli_runner.hpp"
 #include "tools/cli.hpp"
 
 using namespace moira;
-
-namespace {
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-CliRun moira_cli(std::vector<std::string> args) {
-  std::vector<const char*> argv{"moira"};
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = cli::main(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
-}  // namespace
+using test::moira_cli;
+using test::read_file;
 
 TEST_CASE("healthy scenarios keep their invariants over 100 seeds, and each seed is deterministic", "[scenarios]") {
   for (auto& s : scenarios::all()) {

@@ -92,7 +92,7 @@ void add_trace_flags(CLI::App* app, TraceFlags& f) {
   app->add_flag("--why", f.why, "text: only the causal past of the failure (or of --at STEP)");
   app->add_flag("--narrow", f.narrow, "a causal slice of only the round trips the failure closes: since the failing "
                                       "process last told the sender of what broke it (and the others it heard meanwhile)");
-  app->add_option("--at", f.at_step, "with --why: explain the last event of this step instead of the failure")
+  app->add_option("--at", f.at_step, "the causal past of the last event of this step instead of the failure's (implies --why)")
       ->each([&f](const std::string&) { f.at_given = true; });
   app->add_option("--pid", f.pids, "text: only events of this process, e.g. <0.1.1> or <1.0.1>#2 (repeatable)");
   app->add_option("--name", f.names, "text: only events of the process registered under this name (repeatable)");
@@ -172,7 +172,7 @@ int cmd_trace(const TraceFlags& f, const sim::Strategy& strategy, std::ostream& 
     o.decisions = f.decisions;
     o.failure = failure;
     std::vector<bool> keep;
-    if (f.why || f.narrow) {
+    if (f.why || f.narrow || f.at_given) {
       std::size_t target = f.at_given ? event_at_step(model, f.at_step) : sim::failure_event(model);
       if (target == sim::kNone) {
         err << fmt::format("moira trace: no event at step {} to explain (the text trace shows each event's step)\n", f.at_step);

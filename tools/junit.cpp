@@ -4,27 +4,14 @@
 
 #include <ctime>
 
+#include "sim/markup.hpp"
+
 namespace moira::cli {
 namespace {
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\n': out += "&#10;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string failure_element(const JunitFailure& f) {
-  return fmt::format("<failure type=\"{}\" message=\"{}\">{}</failure>", xml_escape(f.type), xml_escape(f.message),
-                     xml_escape(f.body));
+  return fmt::format("<failure type=\"{}\" message=\"{}\">{}</failure>", sim::markup_escape(f.type), sim::markup_escape(f.message),
+                     sim::markup_escape(f.body));
 }
 
 std::string seed_range(std::uint64_t first, std::uint64_t count) {
@@ -48,7 +35,7 @@ std::string junit_xml(const std::vector<JunitSuite>& suites) {
   double all_secs = 0;
   for (const JunitSuite& s : suites) {
     const std::string classname = "moira." + s.scenario;
-    std::string cases = fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">", xml_escape(classname),
+    std::string cases = fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">", sim::markup_escape(classname),
                                     seed_range(s.first_seed, s.seeds_run), s.passed_secs);
     std::string out = s.note;
     if (s.failures_not_listed > 0) {
@@ -56,11 +43,11 @@ std::string junit_xml(const std::vector<JunitSuite>& suites) {
                          s.failures_not_listed, kMaxListedFailures);
     }
     if (s.summary_failure) cases += failure_element(*s.summary_failure);
-    if (!out.empty()) cases += "<system-out>" + xml_escape(out) + "</system-out>";
+    if (!out.empty()) cases += "<system-out>" + sim::markup_escape(out) + "</system-out>";
     cases += "</testcase>\n";
     for (const JunitFailure& f : s.failures) {
-      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">{}</testcase>\n", xml_escape(classname),
-                           xml_escape(f.name), f.secs, failure_element(f));
+      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">{}</testcase>\n", sim::markup_escape(classname),
+                           sim::markup_escape(f.name), f.secs, failure_element(f));
     }
     const std::size_t tests = 1 + s.failures.size();
     const std::size_t failures = s.failures.size() + (s.summary_failure ? 1 : 0);
@@ -71,9 +58,9 @@ std::string junit_xml(const std::vector<JunitSuite>& suites) {
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.3f}\" timestamp=\"{}\">\n"
         "    <properties><property name=\"seeds\" value=\"{}\"/><property name=\"strategy\" value=\"{}\"/></properties>\n{}"
         "  </testsuite>\n",
-        xml_escape(s.scenario), tests, failures, s.secs, s.timestamp,
+        sim::markup_escape(s.scenario), tests, failures, s.secs, s.timestamp,
         s.seeds_run == 0 ? std::string{"none"} : fmt::format("{}..{}", s.first_seed, s.first_seed + s.seeds_run - 1),
-        xml_escape(s.strategy), cases);
+        sim::markup_escape(s.strategy), cases);
   }
   return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"moira sweep\" tests=\"{}\" failures=\"{}\" "
                      "time=\"{:.3f}\">\n{}</testsuites>\n",

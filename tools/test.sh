@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: a -Werror build with every test, then the whole suite
-# under ASan+UBSan, then the threaded engine's tests under TSan.
+# Sets up, builds and runs every test: a -Werror build under ASan+UBSan with every test, then the
+# threaded engine's tests under TSan (an -O2 build), then the simulator's trace hashes of the two
+# builds compared (-O0 against -O2: same seed, same hash).
 #   tools/test.sh            everything (what CI runs)
-#   tools/test.sh --quick    the plain build only
+#   tools/test.sh --quick    a plain Debug build and every test, no sanitizers (the local loop)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
@@ -15,24 +16,33 @@ build() {  # build DIR TYPE SANITIZER [TARGET...]
   ninja -C "$1" -j"$jobs" "${@:4}"
 }
 
-section() { printf '\n==== %s ====\n' "$*"; }
+section() { printf '\n==== %s (%d s so far) ====\n' "$1" $((SECONDS - start)); }
 start=$SECONDS
 
-section "build (Debug, -Werror)"
-build build/debug Debug ""
-section "tests (Debug)"
-(cd build/debug && ctest --output-on-failure -j"$jobs")
-
-if ((quick == 0)); then
-  section "build (ASan+UBSan)"
-  build build/asan Debug address
-  section "tests (ASan+UBSan)"
-  (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-     ctest --output-on-failure -j"$jobs")
-
-  section "build (TSan)"
-  build build/tsan RelWithDebInfo thread moira_tests  # the binary of every `threads`-labelled test
-  section "tests of the threaded engine (TSan)"
-  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j"$jobs" -L threads)
+if ((quick == 1)); then
+  section "build (Debug, -Werror)"
+  build build/debug Debug ""
+  section "tests (Debug)"
+  (cd build/debug && ctest --output-on-failure -j"$jobs")
+  section "all tests passed"
+  exit 0
 fi
-section "all tests passed in $((SECONDS - start)) s"
+
+section "build (ASan+UBSan, Debug, -Werror)"
+build build/asan Debug address
+section "tests (ASan+UBSan)"
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   ctest --output-on-failure -j"$jobs")
+
+section "build (TSan, RelWithDebInfo)"
+build build/tsan RelWithDebInfo thread moira_thread_tests moira_sim_hashes
+section "tests of the threaded engine (TSan)"
+(cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j"$jobs" -L threads)
+
+section "simulator trace hashes: -O0 (ASan build) against -O2 (TSan build)"
+build/asan/tests/moira_sim_hashes >build/asan/sim_hashes.txt
+TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/moira_sim_hashes >build/tsan/sim_hashes.txt
+diff build/asan/sim_hashes.txt build/tsan/sim_hashes.txt
+echo "$(wc -l <build/asan/sim_hashes.txt) lines: identical"
+
+section "all tests passed"

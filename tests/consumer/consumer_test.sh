@@ -2,13 +2,15 @@
 # The consumer project (examples/consumer) built as a user builds it, twice: against the installed
 # package (this build tree installed into a temporary prefix, then find_package) and through
 # add_subdirectory of the source tree. Each binary sweeps, shrinks and replays its own scenario.
-#   consumer_test.sh SOURCE_DIR BUILD_DIR WORK_DIR
+#   consumer_test.sh SOURCE_DIR BUILD_DIR WORK_DIR [SANITIZER_FLAGS]
+# SANITIZER_FLAGS: the sanitizer build's flags, which the installed libraries need at link time.
 set -euo pipefail
-src=$1 build=$2 work=$3
+src=$1 build=$2 work=$3 san=${4:-}
 rm -rf "$work"
 mkdir -p "$work"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+[[ -n $san ]] && launcher+=("-DCMAKE_CXX_FLAGS=$san" "-DCMAKE_EXE_LINKER_FLAGS=$san")
 
 fail() { echo "consumer: $*"; exit 1; }
 

@@ -1,7 +1,7 @@
 // Prints the trace hash of a fixed list of seeds of a faulty three-node scenario, one per line.
-// Built twice — against the build's own libraries and against -O2 -DNDEBUG copies of them — and
-// the outputs compared (ctest: sim_hashes_debug_vs_optimized): a simulation must not depend on
-// the optimizer.
+// Built at -O0 and at -O2 and the outputs compared (CI: the ASan build's against the TSan build's;
+// plain Debug builds: ctest sim_hashes_debug_vs_optimized): a simulation must not depend on the
+// optimizer.
 #include <cstdio>
 #include <string>
 

@@ -17,8 +17,12 @@ list(APPEND SIM_TEST_SOURCES
 )
 
 # Debug vs optimized: a fixed list of seeds must hash the same with and without the optimizer.
-# moira_sim_hashes links the build's own libraries; moira_sim_hashes_opt compiles copies of the
-# runtime and simulator sources at -O2 -DNDEBUG. On in plain Debug builds (what CI runs).
+# moira_sim_hashes links the build's own libraries; CI (tools/test.sh) compares the ASan build's
+# (-O0) with the TSan build's (-O2). In plain Debug builds, moira_sim_hashes_opt also compiles
+# copies of the runtime and simulator sources at -O2 -DNDEBUG, for a ctest that compares the two.
+add_executable(moira_sim_hashes ${CMAKE_CURRENT_LIST_DIR}/sim_hashes.cpp)
+target_link_libraries(moira_sim_hashes PRIVATE moira_sim)
+target_include_directories(moira_sim_hashes PRIVATE ${PROJECT_SOURCE_DIR})
 if(CMAKE_BUILD_TYPE STREQUAL "Debug" AND MOIRA_SANITIZE STREQUAL "")
   set(_moira_sim_hash_check_default ON)
 else()
@@ -26,9 +30,6 @@ else()
 endif()
 option(MOIRA_SIM_HASH_CHECK "Compare simulator trace hashes between this build and an -O2 build" ${_moira_sim_hash_check_default})
 if(MOIRA_SIM_HASH_CHECK)
-  add_executable(moira_sim_hashes ${CMAKE_CURRENT_LIST_DIR}/sim_hashes.cpp)
-  target_link_libraries(moira_sim_hashes PRIVATE moira_sim)
-  target_include_directories(moira_sim_hashes PRIVATE ${PROJECT_SOURCE_DIR})
   set(_moira_opt_sources ${CMAKE_CURRENT_LIST_DIR}/sim_hashes.cpp)
   foreach(_lib moira_runtime moira_sim)
     get_target_property(_srcs ${_lib} SOURCES)

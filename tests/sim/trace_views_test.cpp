@@ -18,9 +18,12 @@
 #include "sim/trace_html.hpp"
 #include "sim/trace_perfetto.hpp"
 #include "sim/trace_text.hpp"
+#include "tests/cli_runner.hpp"
 #include "tools/cli.hpp"
 
 using namespace moira;
+using test::moira_cli;
+using test::read_file;
 using namespace std::chrono_literals;
 
 namespace {
@@ -37,25 +40,6 @@ scenarios::RunArtifacts lost_update_9() {
 }
 
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
-
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-CliRun moira_cli(std::vector<std::string> args) {
-  std::vector<const char*> argv{"moira"};
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = cli::main(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 }  // namespace
 
@@ -518,6 +502,11 @@ TEST_CASE("moira trace: text, HTML and Perfetto from a seed and from a saved dec
   CHECK_THAT(bad_pid.err, Catch::Contains("<node.index.generation>"));
   CHECK(moira_cli({"trace", "lost-update", "--kind", "sned"}).code == cli::Exit::usage);
   CHECK(moira_cli({"trace", "lost-update", "--why", "--at", "999999"}).code == cli::Exit::usage);
+  // --at alone asks for the same slice as with --why (it used to be ignored: the whole trace came out).
+  auto at_alone = moira_cli({"trace", "lost-update", "--seed", "9", "--at", "118"});
+  CHECK(at_alone.code == moira_cli({"trace", "lost-update", "--seed", "9", "--why", "--at", "118"}).code);
+  CHECK(at_alone.out == moira_cli({"trace", "lost-update", "--seed", "9", "--why", "--at", "118"}).out);
+  CHECK_THAT(at_alone.out, Catch::Contains("# why: the causal past of step 118"));
   auto unwritable = moira_cli({"trace", "lost-update", "--html", "/no/such/dir/x.html"});
   CHECK(unwritable.code == cli::Exit::usage);
   CHECK_THAT(unwritable.err, Catch::Contains("cannot write /no/such/dir/x.html"));
