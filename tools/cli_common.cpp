@@ -21,28 +21,45 @@ constexpr std::uint64_t kMaxPctSteps = 1'000'000'000;
 sim::Strategy StrategyFlags::make(std::uint64_t seed) const {
   if (kind == "fair-pct") return sim::Strategy::fair_pct(seed, pct_depth, pct_steps);
   if (kind == "pos") return sim::Strategy::pos(seed);
+  if (kind == "delay-bounding") return sim::Strategy::delay_bounding(seed, delays, pct_steps);
+  if (kind == "portfolio") {
+    // k is --pct-steps, not learned over the sweep: what a seed runs then depends on the seed alone
+    // (not on which seeds ran before it, nor on --jobs), so its reproduce line runs it again.
+    sim::Strategy s = sim::Strategy::portfolio(seed);
+    s.expected_steps = pct_steps;
+    s.memory = nullptr;
+    return s;
+  }
   return kind == "pct" ? sim::Strategy::pct(seed, pct_depth, pct_steps) : sim::Strategy::random_walk(seed);
 }
 
 std::string StrategyFlags::flags() const {
   if (kind == "random") return "";
   if (kind == "pos") return " --strategy pos";
+  if (kind == "portfolio") return fmt::format(" --strategy portfolio --pct-steps {}", pct_steps);
+  if (kind == "delay-bounding") return fmt::format(" --strategy delay-bounding --delays {} --pct-steps {}", delays, pct_steps);
   return fmt::format(" --strategy {} --pct-depth {} --pct-steps {}", kind, pct_depth, pct_steps);
 }
 
 void add_strategy_flags(CLI::App* app, StrategyFlags& s) {
   app->add_option("--strategy", s.kind,
-                  "random (a seeded random walk), pct (PCT, Burckhardt et al. 2010), fair-pct (PCT, then random "
-                  "after --pct-steps, so liveness failures can be trusted) or pos (partial-order sampling)")
-      ->check(CLI::IsMember({"random", "pct", "fair-pct", "pos"}))
+                  "random (a seeded random walk: broad sweeps, liveness), pct (PCT, Burckhardt et al. 2010: ordering "
+                  "bugs of depth --pct-depth), fair-pct (PCT, then random after --pct-steps, so liveness failures can "
+                  "be trusted), pos (partial-order sampling: a second opinion to random), delay-bounding (the calm "
+                  "FIFO schedule with --delays delays at random steps: bugs that need one process slow at one moment) "
+                  "or portfolio (seed by seed: random, PCT d=2, PCT d=3, POS, delay bounding; when you do not know "
+                  "which fits)")
+      ->check(CLI::IsMember({"random", "pct", "fair-pct", "pos", "delay-bounding", "portfolio"}))
       ->capture_default_str();
   add_number(app, "--pct-depth", s.pct_depth, 1u, kMaxPctDepth, "PCT bug depth d (d-1 priority change points)");
-  add_number(app, "--pct-steps", s.pct_steps, std::uint64_t{1}, kMaxPctSteps, "PCT: the expected number of steps of a run");
+  add_number(app, "--pct-steps", s.pct_steps, std::uint64_t{1}, kMaxPctSteps,
+             "k, the expected number of steps of a run (pct, fair-pct, delay-bounding, portfolio)");
+  add_number(app, "--delays", s.delays, 1u, kMaxPctDepth, "delay-bounding: how many delays a run gets");
 }
 
 bool FaultFlags::any() const {
   return swarm || relaxed || kill_per_second || crash_per_second || partition_per_second || drop_probability ||
-         latency_min_ms || latency_max_ms;
+         latency_min_ms || latency_max_ms || time_jumps || buggify;
 }
 
 std::string FaultFlags::apply(scenarios::Scenario& s) const {
@@ -55,6 +72,8 @@ std::string FaultFlags::apply(scenarios::Scenario& s) const {
   if (drop_probability) o.faults.drop_probability = *drop_probability;
   if (latency_min_ms) o.latency_min = std::chrono::milliseconds{*latency_min_ms};
   if (latency_max_ms) o.latency_max = std::chrono::milliseconds{*latency_max_ms};
+  if (time_jumps) o.time_jumps = *time_jumps;
+  if (buggify) o.buggify = true;
   if (o.latency_min > o.latency_max) {
     return fmt::format("latency from {} ms to {} ms is empty: give --latency-min-ms at most --latency-max-ms",
                        std::chrono::duration_cast<std::chrono::milliseconds>(o.latency_min).count(),
@@ -74,6 +93,8 @@ std::string FaultFlags::flags() const {
   if (drop_probability) f += fmt::format(" --drop {}", *drop_probability);
   if (latency_min_ms) f += fmt::format(" --latency-min-ms {}", *latency_min_ms);
   if (latency_max_ms) f += fmt::format(" --latency-max-ms {}", *latency_max_ms);
+  if (time_jumps) f += fmt::format(" --time-jumps {}", *time_jumps);
+  if (buggify) f += " --buggify";
   return f;
 }
 
@@ -88,6 +109,12 @@ void add_fault_flags(CLI::App* app, FaultFlags& f) {
              "shortest latency between nodes, in virtual ms");
   add_number(app, "--latency-max-ms", f.latency_max_ms, std::uint64_t{0}, std::uint64_t{3'600'000},
              "longest latency between nodes, in virtual ms");
+  add_number(app, "--time-jumps", f.time_jumps, std::uint32_t{0}, std::uint32_t{1'000'000},
+             "up to N times a run, virtual time may jump to the next timer or arrival while processes could still "
+             "run: use it when timeouts must race work in progress (a slow reply, a lease ending mid-operation)");
+  app->add_flag("--buggify", f.buggify,
+                "sim::buggify() points may fire (each enabled on some runs): use it when the code has BUGGIFY "
+                "points for its rare paths");
 }
 
 const scenarios::Scenario* find_or_explain(const std::string& name, std::ostream& err) {
