@@ -112,6 +112,10 @@ void Simulation::draw_settings() {
                             "latency_max_ns={} relaxed_delivery={}",
                             r.kill_per_second, r.crash_per_second, r.partition_per_second, r.drop_probability,
                             options_.latency_max.count(), options_.relaxed_delivery);
+    if (options_.swarm_duplicate) {
+      r.duplicate_probability = pick(kDrop);
+      settings_ += fmt::format(" duplicate_probability={}", r.duplicate_probability);
+    }
     note(EventKind::fault, {}, {}, 0, 0, "swarm " + settings_);
   }
   if (r.tick.count() <= 0) r.tick = std::chrono::milliseconds{10};

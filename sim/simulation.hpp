@@ -192,6 +192,8 @@ class Simulation final : public Engine {
     NodeId src = 0;
     NodeId dst = 0;
     std::uint64_t pair_no = 0;  // its place in the (from, to) pair's order
+    bool unordered = false;     // a duplicate: outside the pair's order (pair_no unused) ...
+    Key after{};                // ... but due only once its original (this key) has arrived
   };
   struct PairState {
     Time last_due{};
@@ -278,7 +280,8 @@ class Simulation final : public Engine {
   // network (network.cpp)
   void deliver_now(moira::detail::ItemPtr item);
   void send_remote(NodeId src, NodeId dst, moira::detail::ItemPtr item);
-  void enqueue(NodeId src, NodeId dst, moira::detail::ItemPtr item, Duration latency);
+  Key enqueue(NodeId src, NodeId dst, moira::detail::ItemPtr item, Duration latency);
+  void maybe_duplicate(NodeId src, NodeId dst, const moira::detail::Item& item, Key original, Duration extra);
   void bounce(moira::detail::ItemPtr item);
   Duration choose_latency();
   LinkState& link(NodeId src, NodeId dst) { return links_[src * nodes_.size() + dst]; }

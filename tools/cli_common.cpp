@@ -58,18 +58,20 @@ void add_strategy_flags(CLI::App* app, StrategyFlags& s) {
 }
 
 bool FaultFlags::any() const {
-  return swarm || relaxed || kill_per_second || crash_per_second || partition_per_second || drop_probability ||
+  return swarm || swarm_duplicate || duplicate_probability || relaxed || kill_per_second || crash_per_second || partition_per_second || drop_probability ||
          latency_min_ms || latency_max_ms || time_jumps || buggify;
 }
 
 std::string FaultFlags::apply(scenarios::Scenario& s) const {
   sim::Options& o = s.options;
   if (swarm) o.swarm = true;
+  if (swarm_duplicate) o.swarm = o.swarm_duplicate = true;
   if (relaxed) o.relaxed_delivery = true;
   if (kill_per_second) o.faults.kill_per_second = *kill_per_second;
   if (crash_per_second) o.faults.crash_per_second = *crash_per_second;
   if (partition_per_second) o.faults.partition_per_second = *partition_per_second;
   if (drop_probability) o.faults.drop_probability = *drop_probability;
+  if (duplicate_probability) o.faults.duplicate_probability = *duplicate_probability;
   if (latency_min_ms) o.latency_min = std::chrono::milliseconds{*latency_min_ms};
   if (latency_max_ms) o.latency_max = std::chrono::milliseconds{*latency_max_ms};
   if (time_jumps) o.time_jumps = *time_jumps;
@@ -85,12 +87,14 @@ std::string FaultFlags::apply(scenarios::Scenario& s) const {
 std::string FaultFlags::flags() const {
   std::string f;
   if (swarm) f += " --swarm";
+  if (swarm_duplicate) f += " --swarm-duplicate";
   if (relaxed) f += " --relaxed-delivery";
   // {} prints the shortest text that reads back as the same double: the reproduce line is exact.
   if (kill_per_second) f += fmt::format(" --kill-rate {}", *kill_per_second);
   if (crash_per_second) f += fmt::format(" --crash-rate {}", *crash_per_second);
   if (partition_per_second) f += fmt::format(" --partition-rate {}", *partition_per_second);
   if (drop_probability) f += fmt::format(" --drop {}", *drop_probability);
+  if (duplicate_probability) f += fmt::format(" --duplicate {}", *duplicate_probability);
   if (latency_min_ms) f += fmt::format(" --latency-min-ms {}", *latency_min_ms);
   if (latency_max_ms) f += fmt::format(" --latency-max-ms {}", *latency_max_ms);
   if (time_jumps) f += fmt::format(" --time-jumps {}", *time_jumps);
@@ -105,6 +109,10 @@ void add_fault_flags(CLI::App* app, FaultFlags& f) {
   add_real(app, "--crash-rate", f.crash_per_second, 0, 1000, "node crashes per virtual second");
   add_real(app, "--partition-rate", f.partition_per_second, 0, 1000, "partitions per virtual second");
   add_real(app, "--drop", f.drop_probability, 0, 1, "probability that a message between nodes is lost");
+  add_real(app, "--duplicate", f.duplicate_probability, 0, 1,
+           "probability that a message between nodes arrives twice (the copy later, outside FIFO order): for code "
+           "that runs over an at-least-once transport of its own (Erlang's distribution never duplicates)");
+  app->add_flag("--swarm-duplicate", f.swarm_duplicate, "--swarm, and the drawn settings include --duplicate");
   add_number(app, "--latency-min-ms", f.latency_min_ms, std::uint64_t{0}, std::uint64_t{3'600'000},
              "shortest latency between nodes, in virtual ms");
   add_number(app, "--latency-max-ms", f.latency_max_ms, std::uint64_t{0}, std::uint64_t{3'600'000},

@@ -30,7 +30,9 @@ void add_strategy_flags(CLI::App* app, StrategyFlags& s);
 struct FaultFlags {
   bool swarm = false;
   bool relaxed = false;
+  bool swarm_duplicate = false;
   std::optional<double> kill_per_second, crash_per_second, partition_per_second, drop_probability;
+  std::optional<double> duplicate_probability;
   std::optional<std::uint64_t> latency_min_ms, latency_max_ms;
   std::optional<std::uint32_t> time_jumps;
   bool buggify = false;
