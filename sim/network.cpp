@@ -35,7 +35,17 @@ void Simulation::deliver(ItemPtr item) {
   if (src != dst) return send_remote(src, dst, std::move(item));
   // A process's items to itself, and items from outside any process, are never in flight.
   if (!options_.relaxed_delivery || item->from == item->to || item->from.is_null()) return deliver_now(std::move(item));
-  enqueue(src, dst, std::move(item), Duration{0});
+  enqueue(src, dst, std::move(item), options_.local_time_jumps && jumps_left_ > 0 ? local_latency() : Duration{0});
+}
+
+// A local message may be slow enough for the next timer to fire first (options.local_time_jumps).
+Duration Simulation::local_latency() {
+  if (timers_.empty()) return Duration{0};
+  const std::int64_t next = timers_.begin()->first.due;
+  if (next <= now_.count() || next > options_.max_virtual_time.count()) return Duration{0};
+  if (decide(DecisionKind::time_jump, 2) == 0) return Duration{0};
+  --jumps_left_;
+  return Duration{next - now_.count()};
 }
 
 void Simulation::deliver_now(ItemPtr item) {

@@ -58,6 +58,11 @@ struct Options {
   // race work in progress (a slow reply, a busy core). At most this many jumps per run (0: time
   // moves only when nothing can run). Each is a `time_jump` decision; 0 is "no jump".
   std::uint32_t time_jumps = 0;
+  // With relaxed_delivery and time_jumps: a message between two local processes may also be held
+  // in flight until the next pending timer is due (a `time_jump` decision, 0: no; each hold spends
+  // one of the time_jumps), so a receive timeout can beat a reply that is already on its way (a
+  // busy core, a GC pause). Off by default, so runs recorded before it existed replay.
+  bool local_time_jumps = false;
   // A preemption point just before every send too (not only just after one), so a race between a
   // send and another process's step needs no hand-placed yield().
   bool preempt_before_send = false;
@@ -83,6 +88,13 @@ struct Options {
   // existed draw the same settings (and replay).
   bool swarm_duplicate = false;
   std::vector<PlannedFault> plan{};  // scripted faults at virtual times
+  // Heal-then-converge (TigerBeetle's VOPR): at virtual time `heal_at` (0: never) the fault phase
+  // ends — every partition heals, downed nodes restart, link drops and delays end, rate faults and
+  // planned faults not yet applied are cancelled — and every liveness monitor becomes hot with
+  // its goal to reach again: one still hot `converge_within` later (or when the run ends) fails the
+  // run, "did not converge within X after heal". 0: the monitors' own bounds only.
+  Duration heal_at{};
+  Duration converge_within{};
 };
 
 // A hash of every option that changes what a run does (not the seed: a log carries that itself).

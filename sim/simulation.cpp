@@ -93,6 +93,7 @@ Simulation::Simulation(Options options, std::unique_ptr<ChoiceSource> source)
   nodes_[0].node = std::make_unique<Node>(0, 0);
   links_.resize(1);
   for (const auto& planned : options_.plan) at(planned.at, planned.fault);
+  if (options_.heal_at.count() > 0) at(options_.heal_at, Fault::converge());
 }
 
 Simulation::~Simulation() { end_all_processes(); }

@@ -59,7 +59,8 @@ void add_strategy_flags(CLI::App* app, StrategyFlags& s) {
 
 bool FaultFlags::any() const {
   return swarm || swarm_duplicate || duplicate_probability || relaxed || kill_per_second || crash_per_second || partition_per_second || drop_probability ||
-         latency_min_ms || latency_max_ms || time_jumps || buggify;
+         latency_min_ms || latency_max_ms || time_jumps || local_time_jumps || preempt_at_exit || buggify || heal_at_ms ||
+         converge_within_ms;
 }
 
 std::string FaultFlags::apply(scenarios::Scenario& s) const {
@@ -75,7 +76,13 @@ std::string FaultFlags::apply(scenarios::Scenario& s) const {
   if (latency_min_ms) o.latency_min = std::chrono::milliseconds{*latency_min_ms};
   if (latency_max_ms) o.latency_max = std::chrono::milliseconds{*latency_max_ms};
   if (time_jumps) o.time_jumps = *time_jumps;
+  if (local_time_jumps) o.local_time_jumps = true;
+  if (preempt_at_exit) o.preempt_at_exit = true;
   if (buggify) o.buggify = true;
+  if (heal_at_ms) o.heal_at = std::chrono::milliseconds{*heal_at_ms};
+  if (converge_within_ms) o.converge_within = std::chrono::milliseconds{*converge_within_ms};
+  if (o.converge_within.count() > 0 && o.heal_at.count() == 0)
+    return "--converge-within needs a heal: give --heal-at MS too (when the fault phase ends)";
   if (o.latency_min > o.latency_max) {
     return fmt::format("latency from {} ms to {} ms is empty: give --latency-min-ms at most --latency-max-ms",
                        std::chrono::duration_cast<std::chrono::milliseconds>(o.latency_min).count(),
@@ -98,7 +105,11 @@ std::string FaultFlags::flags() const {
   if (latency_min_ms) f += fmt::format(" --latency-min-ms {}", *latency_min_ms);
   if (latency_max_ms) f += fmt::format(" --latency-max-ms {}", *latency_max_ms);
   if (time_jumps) f += fmt::format(" --time-jumps {}", *time_jumps);
+  if (local_time_jumps) f += " --local-time-jumps";
+  if (preempt_at_exit) f += " --preempt-at-exit";
   if (buggify) f += " --buggify";
+  if (heal_at_ms) f += fmt::format(" --heal-at {}", *heal_at_ms);
+  if (converge_within_ms) f += fmt::format(" --converge-within {}", *converge_within_ms);
   return f;
 }
 
@@ -120,6 +131,16 @@ void add_fault_flags(CLI::App* app, FaultFlags& f) {
   add_number(app, "--time-jumps", f.time_jumps, std::uint32_t{0}, std::uint32_t{1'000'000},
              "up to N times a run, virtual time may jump to the next timer or arrival while processes could still "
              "run: use it when timeouts must race work in progress (a slow reply, a lease ending mid-operation)");
+  app->add_flag("--local-time-jumps", f.local_time_jumps,
+                "with --relaxed-delivery and --time-jumps: a local message may be held until the next timer, so a "
+                "receive timeout can beat a reply already sent");
+  app->add_flag("--preempt-at-exit", f.preempt_at_exit,
+                "a preemption point between a process's end and its exit signals (races with its links and monitors)");
+  add_number(app, "--heal-at", f.heal_at_ms, std::uint64_t{1}, std::uint64_t{86'400'000},
+             "virtual ms: then partitions heal, downed nodes restart, faults stop, and every liveness monitor must "
+             "go cold again (heal-then-converge)");
+  add_number(app, "--converge-within", f.converge_within_ms, std::uint64_t{1}, std::uint64_t{86'400'000},
+             "virtual ms after --heal-at by which every monitor must be cold, else the run did not converge");
   app->add_flag("--buggify", f.buggify,
                 "sim::buggify() points may fire (each enabled on some runs): use it when the code has BUGGIFY "
                 "points for its rare paths");

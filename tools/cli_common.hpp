@@ -35,7 +35,8 @@ struct FaultFlags {
   std::optional<double> duplicate_probability;
   std::optional<std::uint64_t> latency_min_ms, latency_max_ms;
   std::optional<std::uint32_t> time_jumps;
-  bool buggify = false;
+  bool local_time_jumps = false, preempt_at_exit = false, buggify = false;
+  std::optional<std::uint64_t> heal_at_ms, converge_within_ms;
 
   bool any() const;
   // The scenario with these settings over its own; "" or a one-line error with the fix.
