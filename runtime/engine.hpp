@@ -19,8 +19,10 @@ class Node;
 
 // Where a process may be preempted; the simulator records which kind each decision was made at.
 // `send` is just after a send; `before_send` just before one (only when the engine asks for it:
-// Engine::points_before_send, so engines that do not care pay nothing).
-enum class PointKind : std::uint8_t { send, receive, spawn, link, monitor, exit_signal, yield, before_send };
+// Engine::points_before_send, so engines that do not care pay nothing). `exit`: the process's body
+// has ended (returned, thrown, or been killed) and its links and monitors are not told yet (only
+// when the engine asks for it: Engine::points_at_exit).
+enum class PointKind : std::uint8_t { send, receive, spawn, link, monitor, exit_signal, yield, before_send, exit };
 
 class Engine {
  public:
@@ -53,6 +55,8 @@ class Engine {
   virtual Ref make_ref() = 0;
   // Whether processes stop at a preemption point just before each send, too.
   bool points_before_send() const { return points_before_send_; }
+  // Whether a process stops once more when its body has ended, before its exit is signalled.
+  bool points_at_exit() const { return points_at_exit_; }
   virtual Node* find_node(NodeId id) = 0;  // null when there is no such node (or it is down)
 
   // ---- conveniences for code outside any process (tests, main) ----
@@ -81,6 +85,7 @@ class Engine {
 
  protected:
   bool points_before_send_ = false;
+  bool points_at_exit_ = false;
 };
 
 }  // namespace moira

@@ -35,14 +35,19 @@ struct TypeDescriptor {
   // The value of a MessageItem of this type through its fmt::formatter; "" when it has none.
   // Only the simulator calls it, and only while it keeps a trace: sends never pay for it.
   std::string (*render)(const detail::MessageItem&);
+  // A copy of the value in a new item (from, to and ref unset); null for a type that cannot be
+  // copied. Only the simulator calls it, to duplicate a message on a faulty link.
+  detail::MessageItem* (*clone)(const detail::MessageItem&);
 };
 template <class T>
 std::string render_message(const detail::MessageItem& item);  // defined below ValueItem
+template <class T>
+detail::MessageItem* clone_message(const detail::MessageItem& item);  // defined below ValueItem
 
 // The identity of a message type: the address of a per-type static, unique across translation units.
 template <class T>
 struct TypeKey {
-  static constexpr TypeDescriptor descriptor{&typeid(T), &render_message<T>};
+  static constexpr TypeDescriptor descriptor{&typeid(T), &render_message<T>, &clone_message<T>};
 };
 using TypeId = const TypeDescriptor*;
 template <class T>
@@ -209,6 +214,16 @@ std::string render_message(const detail::MessageItem& item) {
   } else {
     (void)item;
     return {};
+  }
+}
+
+template <class T>
+detail::MessageItem* clone_message(const detail::MessageItem& item) {
+  if constexpr (std::is_copy_constructible_v<T>) {
+    return new detail::ValueItem<T>(static_cast<const detail::ValueItem<T>&>(item).value);
+  } else {
+    (void)item;
+    return nullptr;
   }
 }
 

@@ -198,6 +198,10 @@ void Process::run_fiber_body() {
     fiber_body_.reset();  // destroy the body's captures on the fiber, as the process ends
   } catch (...) {
   }
+  // Others may run between the body's end and its exit signals (as they can in Erlang): the
+  // process parks here, and signals that arrive meanwhile are not handled (it is exiting already).
+  if (engine_->points_at_exit() && engine_->preemption_point(*this, PointKind::exit, nullptr))
+    park(detail::SliceEnd::yielded);
 }
 
 detail::SliceEnd Process::run_slice() {

@@ -7,7 +7,7 @@
 namespace moira::sim {
 namespace {
 constexpr std::array<std::string_view, kDecisionKinds> kKindNames{
-    "schedule", "preempt", "latency", "drop", "fault", "random", "setting", "choice", "time_jump", "buggify"};
+    "schedule", "preempt", "latency", "drop", "fault", "random", "setting", "choice", "time_jump", "buggify", "duplicate"};
 }
 
 std::string_view to_string(DecisionKind kind) { return kKindNames.at(static_cast<std::size_t>(kind)); }

@@ -25,8 +25,9 @@ enum class DecisionKind : std::uint8_t {
   choice,    // a process's choose(n) / coin() (0: the calm alternative)
   time_jump, // at a preemption point: let virtual time jump to the next pending event now (0: no)
   buggify,   // sim::buggify(): is this point enabled this run / does it fire now (0: no)
+  duplicate, // whether a message between nodes arrives twice (0: once)
 };
-inline constexpr std::size_t kDecisionKinds = 10;
+inline constexpr std::size_t kDecisionKinds = 11;
 std::string_view to_string(DecisionKind kind);
 std::optional<DecisionKind> decision_kind_from(std::string_view text);
 

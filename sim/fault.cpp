@@ -87,6 +87,12 @@ Fault Fault::skew(NodeId node, Duration offset, std::int64_t drift_ppm) {
   return f;
 }
 
+Fault Fault::converge() {
+  Fault f;
+  f.kind = FaultKind::converge;
+  return f;
+}
+
 std::string Fault::describe() const {
   switch (kind) {
     case FaultKind::kill: return fmt::format("kill {} reason={}", pid, reason);
@@ -103,6 +109,7 @@ std::string Fault::describe() const {
     case FaultKind::drop: return fmt::format("drop {} -> {} probability={}", from, to, probability);
     case FaultKind::delay: return fmt::format("delay {} -> {} by {}ns", from, to, delay.count());
     case FaultKind::skew: return fmt::format("skew node {} offset={}ns drift={}ppm", node, offset.count(), drift_ppm);
+    case FaultKind::converge: return "heal: the fault phase ends; the system must converge";
   }
   return "?";
 }

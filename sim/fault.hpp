@@ -22,6 +22,7 @@ enum class FaultKind : std::uint8_t {
   drop,         // messages from `from` to `to` are lost with `probability` (signals never are)
   delay,        // messages from `from` to `to` take `delay` longer
   skew,         // `node`'s clock reads `offset` ahead and runs drift_ppm parts per million fast
+  converge,     // the fault phase ends: heal, restart, stop faults; monitors must go cold (Options::heal_at)
 };
 
 struct Fault {
@@ -50,6 +51,7 @@ struct Fault {
   static Fault drop(NodeId from, NodeId to, double probability);
   static Fault delay_link(NodeId from, NodeId to, Duration delay);
   static Fault skew(NodeId node, Duration offset, std::int64_t drift_ppm = 0);
+  static Fault converge();
 
   std::string describe() const;
 };

@@ -52,6 +52,9 @@ void Simulation::apply(const Fault& f) {
     case FaultKind::delay:
       if (link_ok) link(f.from, f.to).delay = f.delay;
       break;
+    case FaultKind::converge:
+      converge_now();
+      break;
     case FaultKind::skew:
       if (node_ok) {
         nodes_[f.node].clock_offset = f.offset;
@@ -59,6 +62,28 @@ void Simulation::apply(const Fault& f) {
       }
       break;
   }
+}
+
+// The end of the fault phase: the world is made whole, and the goals must be reached again.
+void Simulation::converge_now() {
+  plan_.clear();  // scripted faults still to come (restarts included: every node restarts now)
+  FaultRates& r = options_.faults;
+  r.kill_per_second = r.crash_per_second = r.partition_per_second = 0;
+  r.drop_probability = r.duplicate_probability = 0;
+  tick_ = Key{kNever, 0};
+  for (auto& l : links_) l = LinkState{};
+  for (NodeId n = 0; n < nodes_.size(); ++n)
+    if (!nodes_[n].node) restart_now(n);
+  const std::int64_t by = options_.converge_within.count() > 0 ? now_.count() + options_.converge_within.count() : kNever;
+  for (Monitor& m : monitors_) {
+    if (!m.hot) {
+      m.hot = true;
+      m.hot_since_step = steps_;
+      m.hot_since_ns = now_.count();
+    }
+    m.converge_by_ns = by;
+  }
+  update_liveness_deadline();
 }
 
 void Simulation::kill_random_now(const Reason& reason) {
@@ -112,6 +137,10 @@ void Simulation::draw_settings() {
                             "latency_max_ns={} relaxed_delivery={}",
                             r.kill_per_second, r.crash_per_second, r.partition_per_second, r.drop_probability,
                             options_.latency_max.count(), options_.relaxed_delivery);
+    if (options_.swarm_duplicate) {
+      r.duplicate_probability = pick(kDrop);
+      settings_ += fmt::format(" duplicate_probability={}", r.duplicate_probability);
+    }
     note(EventKind::fault, {}, {}, 0, 0, "swarm " + settings_);
   }
   if (r.tick.count() <= 0) r.tick = std::chrono::milliseconds{10};

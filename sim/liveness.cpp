@@ -70,6 +70,7 @@ void Simulation::cold(MonitorId monitor) {
   MOIRA_SIM_CHECK(monitor < monitors_.size(), "cold({}): no such monitor (add_monitor returns the id)", monitor);
   if (!monitors_[monitor].hot) return;
   monitors_[monitor].hot = false;
+  monitors_[monitor].converge_by_ns = kNever;  // reached its goal after the heal
   update_liveness_deadline();
 }
 
@@ -80,6 +81,7 @@ void Simulation::update_liveness_deadline() {
     if (!m.hot) continue;
     if (m.max_hot_steps) liveness_step_deadline_ = std::min(liveness_step_deadline_, m.hot_since_step + m.max_hot_steps);
     if (m.max_hot_ns) liveness_time_deadline_ = std::min(liveness_time_deadline_, m.hot_since_ns + m.max_hot_ns);
+    liveness_time_deadline_ = std::min(liveness_time_deadline_, m.converge_by_ns);
   }
 }
 
@@ -88,7 +90,12 @@ void Simulation::check_liveness(bool at_end) {
   for (const Monitor& m : monitors_) {
     if (!m.hot) continue;
     std::string why;
-    if (at_end) {
+    const bool healing = options_.heal_at.count() > 0 && now_ >= Time{options_.heal_at} && m.converge_by_ns != kNever;
+    if (healing && (at_end || now_.count() >= m.converge_by_ns)) {
+      why = fmt::format("did not converge within {}ms after heal (at {}ms): monitor '{}' still hot{}",
+                        options_.converge_within.count() / 1'000'000, options_.heal_at.count() / 1'000'000, m.name,
+                        at_end ? " when the run ended" : "");
+    } else if (at_end) {
       why = fmt::format("monitor '{}' still hot when the run ended (hot since step {})", m.name, m.hot_since_step);
     } else if (m.max_hot_steps && steps_ >= m.hot_since_step + m.max_hot_steps) {
       why = fmt::format("monitor '{}' hot for {} steps (bound {}), since step {}", m.name, steps_ - m.hot_since_step,

@@ -35,7 +35,17 @@ void Simulation::deliver(ItemPtr item) {
   if (src != dst) return send_remote(src, dst, std::move(item));
   // A process's items to itself, and items from outside any process, are never in flight.
   if (!options_.relaxed_delivery || item->from == item->to || item->from.is_null()) return deliver_now(std::move(item));
-  enqueue(src, dst, std::move(item), Duration{0});
+  enqueue(src, dst, std::move(item), options_.local_time_jumps && jumps_left_ > 0 ? local_latency() : Duration{0});
+}
+
+// A local message may be slow enough for the next timer to fire first (options.local_time_jumps).
+Duration Simulation::local_latency() {
+  if (timers_.empty()) return Duration{0};
+  const std::int64_t next = timers_.begin()->first.due;
+  if (next <= now_.count() || next > options_.max_virtual_time.count()) return Duration{0};
+  if (decide(DecisionKind::time_jump, 2) == 0) return Duration{0};
+  --jumps_left_;
+  return Duration{next - now_.count()};
 }
 
 void Simulation::deliver_now(ItemPtr item) {
@@ -72,7 +82,28 @@ void Simulation::send_remote(NodeId src, NodeId dst, ItemPtr item) {
     }
   }
   Duration extra = l.delay;
-  enqueue(src, dst, std::move(item), choose_latency() + extra);
+  const moira::detail::Item& sent = *item;  // in flight after enqueue: it lives on
+  const Key original = enqueue(src, dst, std::move(item), choose_latency() + extra);
+  if (options_.faults.duplicate_probability > 0 && sent.kind == ItemKind::message) maybe_duplicate(src, dst, sent, original, extra);
+}
+
+// A link that delivers at least once: a copy of the message, with its own latency, no earlier than
+// the original but outside the pair's FIFO order, as a retransmission overtaken by newer messages.
+void Simulation::maybe_duplicate(NodeId src, NodeId dst, const moira::detail::Item& item, Key original,
+                                 Duration extra) {
+  const auto& m = static_cast<const moira::detail::MessageItem&>(item);
+  if (!m.type->clone || !chance(DecisionKind::duplicate, options_.faults.duplicate_probability)) return;
+  ItemPtr copy{m.type->clone(m)};
+  copy->from = m.from;
+  copy->to = m.to;
+  copy->ref = m.ref;
+  copy->via_alias = m.via_alias;
+  note_item(*copy);
+  if (Event* e = trace_.last()) e->detail += " [a duplicate made by the link]";
+  const std::int64_t due = std::max((now_ + choose_latency() + extra).count(), original.due);
+  const Pid from = copy->from;
+  const Pid to = copy->to;
+  in_flight_.emplace(Key{due, ++seq_}, InFlight{std::move(copy), from, to, src, dst, 0, true, original});
 }
 
 Duration Simulation::choose_latency() {
@@ -86,17 +117,20 @@ Duration Simulation::choose_latency() {
 
 // Per-pair FIFO: an item never becomes due before the one its sender sent the same receiver
 // earlier, and ties go by seq, so (due, seq) order never reorders a pair.
-void Simulation::enqueue(NodeId src, NodeId dst, ItemPtr item, Duration latency) {
+Simulation::Key Simulation::enqueue(NodeId src, NodeId dst, ItemPtr item, Duration latency) {
   const Pid from = item->from;
   const Pid to = item->to;
   PairState& ps = pairs_[{from, to}];
   Time due = std::max(now_ + latency, ps.last_due);
   ps.last_due = due;
   std::uint64_t no = ps.sent++;
-  in_flight_.emplace(Key{due.count(), ++seq_}, InFlight{std::move(item), from, to, src, dst, no});
+  Key key{due.count(), ++seq_};
+  in_flight_.emplace(key, InFlight{std::move(item), from, to, src, dst, no});
+  return key;
 }
 
 bool Simulation::is_head(const InFlight& f) const {
+  if (f.unordered) return !in_flight_.contains(f.after);
   auto it = pairs_.find({f.from, f.to});
   return it != pairs_.end() && it->second.delivered == f.pair_no;
 }
@@ -105,6 +139,7 @@ void Simulation::fire_message(const Key& key) {
   auto node = in_flight_.extract(key);
   MOIRA_SIM_CHECK(!node.empty(), "due message vanished");
   InFlight& f = node.mapped();
+  if (f.unordered) return deliver_now(std::move(f.item));
   auto it = pairs_.find({f.from, f.to});
   MOIRA_SIM_CHECK(it != pairs_.end() && it->second.delivered == f.pair_no, "pair order broken for {} -> {}", f.from,
                   f.to);
@@ -121,7 +156,7 @@ void Simulation::purge_in_flight(Pred pred) {
       ++it;
       continue;
     }
-    auto pit = pairs_.find({f.from, f.to});
+    auto pit = f.unordered ? pairs_.end() : pairs_.find({f.from, f.to});
     if (pit != pairs_.end() && ++pit->second.delivered == pit->second.sent) pairs_.erase(pit);
     note_drop(*f.item, "lost in flight");
     lost.push_back(std::move(f.item));

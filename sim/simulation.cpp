@@ -82,6 +82,7 @@ Simulation::Simulation(Options options, std::unique_ptr<ChoiceSource> source)
   if (!source_) source_ = std::make_unique<RandomWalk>(options_.seed);
   jumps_left_ = options_.time_jumps;
   points_before_send_ = options_.preempt_before_send;
+  points_at_exit_ = options_.preempt_at_exit;
   if (options_.latency_steps < 1) options_.latency_steps = 1;
   if (options_.latency_max < options_.latency_min) options_.latency_max = options_.latency_min;
   trace_.keep_events(options_.keep_trace);
@@ -92,6 +93,7 @@ Simulation::Simulation(Options options, std::unique_ptr<ChoiceSource> source)
   nodes_[0].node = std::make_unique<Node>(0, 0);
   links_.resize(1);
   for (const auto& planned : options_.plan) at(planned.at, planned.fault);
+  if (options_.heal_at.count() > 0) at(options_.heal_at, Fault::converge());
 }
 
 Simulation::~Simulation() { end_all_processes(); }

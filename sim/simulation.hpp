@@ -192,6 +192,8 @@ class Simulation final : public Engine {
     NodeId src = 0;
     NodeId dst = 0;
     std::uint64_t pair_no = 0;  // its place in the (from, to) pair's order
+    bool unordered = false;     // a duplicate: outside the pair's order (pair_no unused) ...
+    Key after{};                // ... but due only once its original (this key) has arrived
   };
   struct PairState {
     Time last_due{};
@@ -278,9 +280,11 @@ class Simulation final : public Engine {
   // network (network.cpp)
   void deliver_now(moira::detail::ItemPtr item);
   void send_remote(NodeId src, NodeId dst, moira::detail::ItemPtr item);
-  void enqueue(NodeId src, NodeId dst, moira::detail::ItemPtr item, Duration latency);
+  Key enqueue(NodeId src, NodeId dst, moira::detail::ItemPtr item, Duration latency);
+  void maybe_duplicate(NodeId src, NodeId dst, const moira::detail::Item& item, Key original, Duration extra);
   void bounce(moira::detail::ItemPtr item);
   Duration choose_latency();
+  Duration local_latency();
   LinkState& link(NodeId src, NodeId dst) { return links_[src * nodes_.size() + dst]; }
   bool blocked(NodeId a, NodeId b) { return a != b && link(a, b).blocked; }
   bool is_head(const InFlight& f) const;
@@ -300,6 +304,7 @@ class Simulation final : public Engine {
   void partition_now(const Fault& fault);
   void heal_now(const Fault& fault);
   void kill_random_now(const Reason& reason);
+  void converge_now();
   void tick_faults();
   void draw_settings();
   void spawn_boot(NodeId node);
@@ -348,6 +353,7 @@ class Simulation final : public Engine {
     bool hot = false;
     std::uint64_t hot_since_step = 0;
     std::int64_t hot_since_ns = 0;
+    std::int64_t converge_by_ns = kNever;  // after the heal: cold by then, or the run did not converge
   };
   std::vector<Monitor> monitors_;
   std::unordered_map<std::uint64_t, bool> buggify_points_;  // looked up, never iterated

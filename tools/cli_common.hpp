@@ -16,7 +16,8 @@ namespace moira::cli {
 struct StrategyFlags {
   std::string kind = "random";
   unsigned pct_depth = 3;
-  std::uint64_t pct_steps = 2000;
+  std::uint64_t pct_steps = 2000;  // k: pct, fair-pct, delay-bounding and portfolio
+  unsigned delays = 2;             // delay-bounding
 
   sim::Strategy make(std::uint64_t seed) const;
   // The flags that select this strategy again, for reproduce lines ("" for the default).
@@ -29,8 +30,13 @@ void add_strategy_flags(CLI::App* app, StrategyFlags& s);
 struct FaultFlags {
   bool swarm = false;
   bool relaxed = false;
+  bool swarm_duplicate = false;
   std::optional<double> kill_per_second, crash_per_second, partition_per_second, drop_probability;
+  std::optional<double> duplicate_probability;
   std::optional<std::uint64_t> latency_min_ms, latency_max_ms;
+  std::optional<std::uint32_t> time_jumps;
+  bool local_time_jumps = false, preempt_at_exit = false, buggify = false;
+  std::optional<std::uint64_t> heal_at_ms, converge_within_ms;
 
   bool any() const;
   // The scenario with these settings over its own; "" or a one-line error with the fix.

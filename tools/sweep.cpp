@@ -178,7 +178,7 @@ int cmd_sweep(const SweepRequest& rq, std::ostream& out, std::ostream& err) {
     suite.scenario = s->name;
     suite.timestamp = utc_timestamp_now();
     suite.first_seed = range.begin;
-    suite.strategy = (rq.strategy.kind == "pct" ? "pct" + rq.strategy.flags() : "random") + rq.faults.flags();
+    suite.strategy = (rq.strategy.kind == "random" ? "random" : rq.strategy.kind + rq.strategy.flags()) + rq.faults.flags();
     const auto start = Clock::now();
     Tally tally = run_seeds(*s, rq.strategy, range.begin, asked, rq.jobs, deadline, err);
     const std::uint64_t ran = tally.ran;

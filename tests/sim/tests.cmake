@@ -14,6 +14,10 @@ list(APPEND SIM_TEST_SOURCES
   sim/remote_names_test.cpp
   sim/sim_harness.cpp
   sim/spawn_locality_test.cpp
+  sim/exit_point_test.cpp
+  sim/duplicate_test.cpp
+  sim/local_latency_test.cpp
+  sim/heal_test.cpp
 )
 
 # Debug vs optimized: a fixed list of seeds must hash the same with and without the optimizer.
