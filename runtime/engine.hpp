@@ -14,6 +14,9 @@
 
 namespace moira {
 
+namespace detail {
+struct ReceivePattern;
+}
 class Process;
 class Node;
 
@@ -40,6 +43,12 @@ class Engine {
   // `received`: at a receive, the item just taken from the mailbox (the simulator's trace links it
   // to its send); null elsewhere.
   virtual bool preemption_point(Process& p, PointKind kind, const detail::Item* received) = 0;
+  // A receive gave up (its after() clause runs) having matched nothing: only the simulator's
+  // partial-order reduction cares (an empty poll is as much a read of the mailbox as a receive).
+  virtual void receive_missed(Process& p, const detail::ReceivePattern& pattern) {
+    (void)p;
+    (void)pattern;
+  }
   virtual Time now() const = 0;
   // Sends `item` to `to` after `after`; the returned ref is also stored in item->ref. A timer to
   // a pid dies with that process (as a BIF timer in Erlang): one to a process that is dead or

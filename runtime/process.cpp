@@ -622,7 +622,10 @@ std::uint64_t Process::choose(std::uint64_t n) {
   return n == 1 ? 0 : engine_->choose(*this, n);
 }
 
-void Process::note_receive(const detail::Item* item) { preempt(PointKind::receive, item); }
+void Process::note_receive(const detail::Item* item, const detail::ReceivePattern* pattern) {
+  receive_pattern_ = pattern;  // null: a stackless handle(), which takes every message
+  preempt(PointKind::receive, item);
+}
 
 void Process::yield() {
   ++reductions_;

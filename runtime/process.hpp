@@ -261,6 +261,8 @@ class Process {
   const Reason& exit_reason() const { return exit_reason_; }
   std::uint64_t& rng_state() { return rng_; }
   void*& engine_data() { return engine_data_; }  // one word an engine may keep per process
+  // At a receive's preemption point: what the receive accepts (null: anything, stackless).
+  const detail::ReceivePattern* receive_pattern() const { return receive_pattern_; }
   // Reductions this process still owes: an engine that charges more than a slice holds (for
   // sends to a congested process) carries the rest into the process's next slices.
   std::int64_t& owed_reductions() { return owed_reductions_; }
@@ -342,7 +344,7 @@ class Process {
   }
   static constexpr std::uintptr_t kStackReserve = 4096;
   bool monitor_active(Ref ref) const;
-  void note_receive(const detail::Item* item);
+  void note_receive(const detail::Item* item, const detail::ReceivePattern* pattern = nullptr);
   // receive(): wait for mail beyond the cursor; false when the timeout fired.
   bool wait_for_more(detail::MessageQueue::Cursor& cursor, std::optional<Duration> timeout, Ref& timer);
   void cancel_receive_timer(Ref& timer);
@@ -378,6 +380,7 @@ class Process {
   std::vector<MonitorEntry> monitors_;      // ours, on others
   std::vector<MonitorEntry> monitored_by_;  // others', on us
   Ref active_timeout_;                      // the timer of the receive in progress
+  const detail::ReceivePattern* receive_pattern_ = nullptr;  // at a receive's preemption point
   Ref last_spawn_monitor_;
   Reason exit_reason_;
   std::unique_ptr<std::string> name_;  // registered name; a pointer keeps every Process a line smaller

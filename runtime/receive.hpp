@@ -1,9 +1,12 @@
 #pragma once
 // receive() clauses: a handler matched on its parameter's type, match<T>(guard, handler), and
 // after(timeout, handler).
+#include <array>
+#include <span>
 #include <type_traits>
 #include <utility>
 
+#include "runtime/message.hpp"
 #include "runtime/time.hpp"
 
 namespace moira {
@@ -78,6 +81,41 @@ struct clause_traits<AfterClause<H>> {
 
 template <class C>
 constexpr bool is_after_clause = clause_traits<std::decay_t<C>>::is_after;
+
+// Which message types a receive's clauses accept (guards not evaluated), for the simulator's
+// partial-order reduction: the order of two messages matters only to a receive that accepts both.
+// `any`: a clause takes every message (moira::Message, or a stackless process's handle).
+// `gives_up`: it has an after() clause, so it may end without a message rather than wait for one.
+struct ReceivePattern {
+  std::span<const TypeId> types;
+  bool any = false;
+  bool gives_up = false;
+  bool accepts(TypeId type) const {
+    if (any) return true;
+    for (TypeId t : types)
+      if (t == type) return true;
+    return false;
+  }
+};
+template <class C>
+constexpr TypeId clause_type_id() {
+  using Traits = clause_traits<std::decay_t<C>>;
+  if constexpr (Traits::is_after) {
+    return nullptr;
+  } else if constexpr (std::is_same_v<typename Traits::type, Message>) {
+    return nullptr;
+  } else {
+    return type_id_of<typename Traits::type>();
+  }
+}
+template <class... Clauses>
+struct pattern_of {
+  static constexpr std::array<TypeId, sizeof...(Clauses)> ids{clause_type_id<Clauses>()...};
+  static constexpr ReceivePattern value{
+      ids, (false || ... || (!clause_traits<std::decay_t<Clauses>>::is_after &&
+                             std::is_same_v<typename clause_traits<std::decay_t<Clauses>>::type, Message>)),
+      (false || ... || is_after_clause<Clauses>)};
+};
 
 template <class H, class T>
 void call_handler(H& handler, T& value) {

@@ -42,7 +42,7 @@ void Process::receive(Clauses&&... clauses) {
         }
         detail::ItemPtr owned = cursor.remove();
         cancel_receive_timer(timer);
-        note_receive(owned.get());
+        note_receive(owned.get(), &detail::pattern_of<Clauses...>::value);
         Message m{std::unique_ptr<detail::MessageItem>(static_cast<detail::MessageItem*>(owned.release()))};
         if constexpr (Traits::has_guard) {
           detail::call_handler(clause.handler, m);
@@ -59,7 +59,7 @@ void Process::receive(Clauses&&... clauses) {
         }
         detail::ItemPtr owned = cursor.remove();
         cancel_receive_timer(timer);
-        note_receive(owned.get());
+        note_receive(owned.get(), &detail::pattern_of<Clauses...>::value);
         if constexpr (Traits::has_guard) {
           detail::call_handler(clause.handler, value);
         } else {
@@ -86,6 +86,7 @@ void Process::receive(Clauses&&... clauses) {
       cursor.advance();
     }
     if (!wait_for_more(cursor, timeout, timer)) {
+      engine_->receive_missed(*this, detail::pattern_of<Clauses...>::value);
       auto run_after = [&](auto& clause) {
         if constexpr (detail::is_after_clause<decltype(clause)>) clause.handler();
       };

@@ -20,6 +20,7 @@ void Simulation::at(Duration time, Fault fault) {
 }
 
 void Simulation::apply(const Fault& f) {
+  if (observer_) observer_->global();
   note(EventKind::fault, f.pid, {}, static_cast<std::uint64_t>(f.kind), f.node, f.describe());
   CauseScope scope{*this, trace_.keeping_events() ? last_seq() : kNoEvent};
   const bool node_ok = f.node < nodes_.size();

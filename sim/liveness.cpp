@@ -57,6 +57,7 @@ Simulation::MonitorId Simulation::add_monitor(std::string name, std::uint64_t ma
 }
 
 void Simulation::hot(MonitorId monitor) {
+  if (observer_) observer_->global();
   MOIRA_SIM_CHECK(monitor < monitors_.size(), "hot({}): no such monitor (add_monitor returns the id)", monitor);
   Monitor& m = monitors_[monitor];
   if (m.hot) return;  // the bound runs from the first time it went hot
@@ -67,6 +68,7 @@ void Simulation::hot(MonitorId monitor) {
 }
 
 void Simulation::cold(MonitorId monitor) {
+  if (observer_) observer_->global();
   MOIRA_SIM_CHECK(monitor < monitors_.size(), "cold({}): no such monitor (add_monitor returns the id)", monitor);
   if (!monitors_[monitor].hot) return;
   monitors_[monitor].hot = false;

@@ -61,6 +61,7 @@ void Simulation::deliver_now(ItemPtr item) {
     stamp(*item);
   }
   ++delivered_;
+  if (observer_) observer_->appended(*item);
   Process::deliver_local(*this, *node, std::move(item));
 }
 
@@ -118,6 +119,7 @@ Duration Simulation::choose_latency() {
 // Per-pair FIFO: an item never becomes due before the one its sender sent the same receiver
 // earlier, and ties go by seq, so (due, seq) order never reorders a pair.
 Simulation::Key Simulation::enqueue(NodeId src, NodeId dst, ItemPtr item, Duration latency) {
+  if (observer_) observer_->global();
   const Pid from = item->from;
   const Pid to = item->to;
   PairState& ps = pairs_[{from, to}];

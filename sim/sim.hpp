@@ -6,6 +6,7 @@
 #include "sim/decision_log.hpp"
 #include "sim/delay_bounding.hpp"
 #include "sim/dfs.hpp"
+#include "sim/dpor.hpp"
 #include "sim/fair_pct.hpp"
 #include "sim/fault.hpp"
 #include "sim/options.hpp"

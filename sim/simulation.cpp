@@ -301,6 +301,7 @@ void Simulation::fire(const Due& due) {
       const std::uint64_t ref = it->second.ref.value;
       moira::detail::ItemPtr item = std::move(it->second.item);
       erase_timer(it);
+      if (observer_) observer_->global();
       trace_.add(steps_, now_, EventKind::timer_fire, {}, item->to, ref, 0, {});
       if (Event* e = trace_.last()) decorate(*e, stamped(*item));
       CauseScope scope{*this, last_seq()};
@@ -360,6 +361,7 @@ void Simulation::run_to_exit(Process* p) {
 
 void Simulation::retire(Process* p) {
   Pid pid = p->self();
+  if (observer_) observer_->exited(pid);
   note(EventKind::exit, pid, {}, 0, 0, p->exit_reason().text());
   NodeState& ns = nodes_[pid.node];
   MOIRA_SIM_CHECK(pid.index < ns.slots.size() && ns.slots[pid.index] == p, "retiring unknown process {}", pid);
@@ -408,6 +410,7 @@ Pid Simulation::spawn_process(Process* parent, moira::detail::ProcessBody body, 
   if (ns.slots.size() <= pid.index) ns.slots.resize(pid.index + 1, nullptr);
   ns.slots[pid.index] = p;
   ++ns.live;
+  if (observer_) observer_->spawned(pid, key);
   note(EventKind::spawn, pid, parent ? parent->self() : Pid{}, (opts.link ? 1u : 0u) | (opts.monitor ? 2u : 0u));
   if (mode_ == Mode::teardown || (mode_ != Mode::normal && node == crashing_)) {
     p->condemn(Reason::noconnection());  // picked up by the crash or teardown loop
@@ -418,13 +421,17 @@ Pid Simulation::spawn_process(Process* parent, moira::detail::ProcessBody body, 
   return pid;
 }
 
-void Simulation::schedule(Process& p) { runnable_.push(&p, key_of(p)); }
+void Simulation::schedule(Process& p) {
+  if (observer_) observer_->woke(p.self());
+  runnable_.push(&p, key_of(p));
+}
 
 bool Simulation::preemption_point(Process& p, PointKind kind, const moira::detail::Item* received) {
   ++steps_;
   if (kind == PointKind::receive) {
     trace_.add(steps_, now_, EventKind::receive, p.self(), {}, 0, 0, {});
     if (Event* e = trace_.last()) decorate(*e, received ? stamped(*received) : kNoEvent);
+    if (observer_) observer_->received(p.self(), received, p.receive_pattern());
   }
   if (mode_ != Mode::normal) return false;
   if (yield_asked_) return true;
@@ -472,6 +479,7 @@ void Simulation::maybe_jump_time(Process& p, PointKind kind) {
   ctx.current = key_of(p);
   ctx.point = kind;
   if (decide(2, ctx) == 0) return;
+  if (observer_) observer_->global();
   --jumps_left_;
   now_ = Time{next};
 }
@@ -502,6 +510,7 @@ Time Simulation::now() const {
 
 Ref Simulation::start_timer(Pid to, Duration after, moira::detail::ItemPtr item) {
   Ref ref = make_ref();
+  if (observer_) observer_->global();
   item->to = to;
   item->ref = ref;
   NodeId owner = current_ ? current_->node() : to.node;
@@ -550,6 +559,7 @@ Duration Simulation::local_duration(NodeId node, std::int64_t global_ns) const {
 }
 
 std::optional<Duration> Simulation::read_timer(Ref timer) {
+  if (observer_) observer_->global();
   auto it = timer_index_.find(timer.value);
   if (it == timer_index_.end()) return std::nullopt;
   const Timer& t = timers_.at(it->second);
@@ -557,6 +567,7 @@ std::optional<Duration> Simulation::read_timer(Ref timer) {
 }
 
 std::optional<Duration> Simulation::cancel_timer(Ref timer) {
+  if (observer_) observer_->global();
   auto it = timer_index_.find(timer.value);
   if (it == timer_index_.end()) return std::nullopt;
   std::optional<Duration> left = read_timer(timer);

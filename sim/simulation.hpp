@@ -77,6 +77,20 @@ struct RunResult {
   std::string describe() const;
 };
 
+// What a run does, step by step, for sim/dpor.cpp's partial-order reduction. Null unless set, so a
+// normal run pays one untaken branch per event. Calls come from inside the run, between decisions.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void spawned(Pid child, std::uint64_t key) = 0;  // key: as in ChoiceContext::runnable
+  virtual void appended(const moira::detail::Item& item) = 0;  // put into a local mailbox
+  virtual void received(Pid by, const moira::detail::Item* item, const moira::detail::ReceivePattern* pattern) = 0;
+  virtual void missed(Pid by, const moira::detail::ReceivePattern& pattern) = 0;  // a receive gave up
+  virtual void woke(Pid pid) = 0;    // a waiting process became runnable
+  virtual void exited(Pid pid) = 0;
+  virtual void global() = 0;  // timers, items in flight, faults, monitors: ordered with everything
+};
+
 class Simulation final : public Engine {
  public:
   // The strategy is the seeded random walk (options.seed) unless a source is given.
@@ -133,6 +147,7 @@ class Simulation final : public Engine {
   bool buggify(std::uint64_t point);
 
   // ---------------------------------------------------------------- observation
+  void set_observer(Observer* observer) { observer_ = observer; }
   Time virtual_now() const { return now_; }
   std::uint64_t steps() const { return steps_; }
   std::uint64_t decision_count() const { return decisions_; }
@@ -159,6 +174,9 @@ class Simulation final : public Engine {
   void deliver(moira::detail::ItemPtr item) override;
   void schedule(Process& p) override;
   bool preemption_point(Process& p, PointKind kind, const moira::detail::Item* received) override;
+  void receive_missed(Process& p, const moira::detail::ReceivePattern& pattern) override {
+    if (observer_) observer_->missed(p.self(), pattern);
+  }
   Time now() const override;
   Ref start_timer(Pid to, Duration after, moira::detail::ItemPtr item) override;
   std::optional<Duration> cancel_timer(Ref timer) override;
@@ -310,6 +328,7 @@ class Simulation final : public Engine {
   void spawn_boot(NodeId node);
 
   Options options_;
+  Observer* observer_ = nullptr;
   std::uint64_t fingerprint_ = 0;
   std::unique_ptr<ChoiceSource> source_;
   std::vector<NodeState> nodes_;

@@ -223,3 +223,16 @@ TEST_CASE("fault flags override a scenario's settings and go into reproduce line
   CHECK(empty.code == cli::Exit::usage);
   CHECK(empty.err.find("give --latency-min-ms at most --latency-max-ms") != std::string::npos);
 }
+
+TEST_CASE("moira explore: the count covered, whether exhaustive, and a clear error when the bound is hit", "[scenarios][dpor]") {
+  CliRun all = moira_cli({"explore", "test-echo"});
+  CHECK(all.code == 0);
+  CHECK_THAT(all.out, Catch::Contains("test-echo: dpor:") && Catch::Contains(", exhaustive"));
+  CliRun plain = moira_cli({"explore", "test-echo", "--no-dpor"});
+  CHECK(plain.code == 0);
+  CHECK_THAT(plain.out, Catch::Contains("dfs (no reduction):") && Catch::Contains(", exhaustive"));
+  CliRun bounded = moira_cli({"explore", "test-echo", "--no-dpor", "--max-runs", "2"});
+  CHECK(bounded.code == cli::Exit::usage);
+  CHECK_THAT(bounded.err, Catch::Contains("not exhaustive: bound of 2 runs hit; raise --max-runs or shrink the scenario"));
+  CHECK(moira_cli({"explore", "no-such-scenario"}).code == cli::Exit::usage);
+}

@@ -14,6 +14,7 @@
 #include "scenarios/scenario.hpp"
 #include "tools/cli_common.hpp"
 #include "tools/cli_determinism.hpp"
+#include "tools/cli_explore.hpp"
 #include "tools/cli_numbers.hpp"
 #include "tools/cli_trace.hpp"
 #include "tools/shrink.hpp"
@@ -159,6 +160,15 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   FaultFlags det_faults;
   add_fault_flags(determinism, det_faults);
 
+  auto* explore = app.add_subcommand("explore", "check every schedule of a small scenario (DPOR): the count covered, "
+                                                "whether exhaustive, the first failure as a replayable log");
+  ExploreRequest explore_rq;
+  explore_rq.program = program_name(argc, argv);
+  explore->add_option("scenario", explore_rq.scenario, "scenario name")->required();
+  add_number(explore, "--max-runs", explore_rq.max_runs, std::uint64_t{1}, kMaxSeeds, "stop after this many runs");
+  explore->add_flag("--dpor,!--no-dpor", explore_rq.dpor, "partial-order reduction (default), or plain DFS over every schedule");
+  explore->add_option("--save-log", explore_rq.save_log, "where to save the first failure's log (default <scenario>.explore.log)");
+
   auto* replay = app.add_subcommand("replay", "replay a saved decision log and check it reproduces the run");
   std::string replay_name, replay_path;
   replay->add_option("scenario", replay_name, "scenario name")->required();
@@ -213,6 +223,8 @@ int main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
     code = cmd_trace(trace_flags, trace_strategy.make(trace_flags.seed), out, err, &exit_for);
   } else if (app.got_subcommand("sweep")) {
     code = cmd_sweep(sweep_rq, out, err);
+  } else if (app.got_subcommand("explore")) {
+    code = cmd_explore(explore_rq, out, err);
   } else if (app.got_subcommand("determinism")) {
     code = cmd_determinism(det_names, det_first, det_count, det_strategy, det_faults, out, err);
   } else {

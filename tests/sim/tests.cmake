@@ -6,6 +6,7 @@ list(APPEND SIM_TEST_SOURCES
   sim/replay_test.cpp
   sim/pct_test.cpp
   sim/exploration_test.cpp
+  sim/dpor_test.cpp
   sim/depth_test.cpp
   sim/determinism_test.cpp
   sim/trace_test.cpp
