@@ -143,6 +143,7 @@ void Process::reset_for_reuse() {
   reductions_ = rng_ = 0;
   owed_reductions_ = 0;
   parking_closed_.store(true, std::memory_order_relaxed);
+  wait_epoch_.store(0, std::memory_order_relaxed);
   parked_senders_.store(nullptr, std::memory_order_relaxed);  // released by finish()
   engine_data_ = nullptr;
   run_next = nullptr;
@@ -257,6 +258,25 @@ void Process::hibernate_now() {
   ::madvise(stack_.base, stack_.size, MADV_DONTNEED);
   saved_frames_ = static_cast<std::uint32_t*>(saved);
   hibernating.fetch_add(1, std::memory_order_relaxed);
+}
+
+Process::IdleSweep Process::hibernate_if_idle(std::uint32_t started_before) noexcept {
+  // Cheap looks first: most processes a sweep passes are running or waited only briefly.
+  if (state_.load(std::memory_order_relaxed) != kWaiting || wait_epoch_.load(std::memory_order_relaxed) >= started_before) {
+    return IdleSweep::skipped;
+  }
+  std::uint8_t expected = kWaiting;
+  if (!state_.compare_exchange_strong(expected, kRunning, std::memory_order_seq_cst)) return IdleSweep::skipped;
+  // Ours now, as if a sender had woken it: its fields are stable, and senders only queue mail.
+  // Stackless processes, fibers that never ran, and ones already hibernating keep what they have.
+  bool idle = wait_epoch_.load(std::memory_order_relaxed) < started_before;
+  bool hibernated = idle && stack_.base != nullptr && fiber_ctx_ != nullptr && saved_frames_ == nullptr;
+  if (hibernated) {
+    hibernate_now();
+    hibernated = saved_frames_ != nullptr;  // read before the wait is published again
+  }
+  if (settle_waiting()) return IdleSweep::runnable;
+  return hibernated ? IdleSweep::hibernated : IdleSweep::skipped;
 }
 
 void Process::wake_from_hibernation() {

@@ -239,6 +239,15 @@ class Process {
     return again;
   }
   void set_running() noexcept { state_.store(kRunning, std::memory_order_relaxed); }
+  // Automatic hibernation (ThreadedEngine::Options::hibernate_after). The engine stamps a process
+  // with its sweep epoch when the process starts to wait; a sweep from another thread then calls
+  // hibernate_if_idle(e), which hibernates a fiber that still waits and started before epoch e:
+  // it claims the process as a waker would (so no sender can resume it meanwhile), puts its frames
+  // aside, and publishes the wait again. `runnable`: mail arrived meanwhile and the caller must
+  // schedule it (as after settle_waiting).
+  void stamp_wait_epoch(std::uint32_t epoch) noexcept { wait_epoch_.store(epoch, std::memory_order_relaxed); }
+  enum class IdleSweep : std::uint8_t { skipped, hibernated, runnable };
+  IdleSweep hibernate_if_idle(std::uint32_t started_before) noexcept;
   // Called by whoever just made this waiting process runnable (so its fields are stable): starts
   // loading what its next slice touches first. With many processes, a woken fiber's stack top has
   // long left the cache, and the context switch into it otherwise stalls on that miss.
@@ -358,6 +367,7 @@ class Process {
   // Refuses parked senders (park_sender): closed under the parking lock when it is about to wait
   // (or parks, or exits), reopened by whatever makes it runnable again.
   std::atomic<bool> parking_closed_{true};
+  std::atomic<std::uint32_t> wait_epoch_{0};  // stamp_wait_epoch: when the current wait began
   detail::Inbox inbox_;
 
   // Fields only this process (or its engine between slices) touches.
