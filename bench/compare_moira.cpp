@@ -119,9 +119,10 @@ void report_counters(const char* workload, const ThreadedEngine& engine, std::ui
   auto k = [&](std::uint64_t v) { return static_cast<double>(v) * per; };
   std::fprintf(stderr,
                "%s: %u workers; per 1000 %s: slices %.1f migrations %.2f yields %.2f skips %.2f parked %.2f steals %.2f steal_misses %.1f "
-               "parks %.2f wakeups %.2f futile_wakeups %.2f notifies %.2f\n",
+               "parks %.2f wakeups %.2f futile_wakeups %.2f notifies %.2f; auto_hibernations %llu\n",
                workload, engine.worker_count(), unit, k(c.slices), k(c.migrations), k(c.yields), k(c.skips), k(c.parked), k(c.steals),
-               k(c.steal_misses), k(c.parks), k(c.wakeups), k(c.futile_wakeups), k(c.notifies));
+               k(c.steal_misses), k(c.parks), k(c.wakeups), k(c.futile_wakeups), k(c.notifies),
+               static_cast<unsigned long long>(c.auto_hibernations));
 }
 
 ThreadedEngine::Options engine_options() {

@@ -226,7 +226,7 @@ class Process {
     std::uint8_t expected = kWaiting;
     bool woke = state_.load(std::memory_order_seq_cst) == kWaiting &&
                 state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
-    if (woke) parking_closed_.store(false, std::memory_order_relaxed);  // it will run: senders may park behind it
+    if (woke) open_parking();  // it will run: senders may park behind it
     return woke;
   }
   // After a slice that ended `waiting`: publishes the wait; true if mail arrived meanwhile and
@@ -235,7 +235,7 @@ class Process {
     state_.store(kWaiting, std::memory_order_seq_cst);
     std::uint8_t expected = kWaiting;
     bool again = inbox_.has_items() && state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
-    if (again) parking_closed_.store(false, std::memory_order_relaxed);
+    if (again) open_parking();
     return again;
   }
   void set_running() noexcept { state_.store(kRunning, std::memory_order_relaxed); }
@@ -364,9 +364,6 @@ class Process {
   std::atomic<std::uint8_t> state_{kFree};
   std::atomic<std::uint32_t> refs_{0};
   std::atomic<std::uint8_t> congestion_{0};  // written by the owner only when it changes; read by senders
-  // Refuses parked senders (park_sender): closed under the parking lock when it is about to wait
-  // (or parks, or exits), reopened by whatever makes it runnable again.
-  std::atomic<bool> parking_closed_{true};
   std::atomic<std::uint32_t> wait_epoch_{0};  // stamp_wait_epoch: when the current wait began
   detail::Inbox inbox_;
 
@@ -393,7 +390,17 @@ class Process {
   std::unique_ptr<std::string> name_;  // registered name; a pointer keeps every Process a line smaller
   std::uint64_t reductions_ = 0;
   std::int64_t owed_reductions_ = 0;
-  std::atomic<Process*> parked_senders_{nullptr};  // linked through run_next; changed under the parking lock
+  // Senders parked behind this process (park_sender), linked through run_next; or parking_closed()
+  // when it refuses them: set when it is about to wait (or parks, or exits), cleared by whatever
+  // makes it runnable again. Senders push with a CAS from any other value, so a close (one
+  // exchange, by the owner) and a park never cross; no lock is taken per wait.
+  std::atomic<Process*> parked_senders_{parking_closed()};
+  static Process* parking_closed() noexcept { return reinterpret_cast<Process*>(&parking_closed_tag_); }
+  static inline char parking_closed_tag_ = 0;
+  // Only the owner while running, or the one waker of a waiting process: nobody parks meanwhile.
+  void open_parking() noexcept {
+    if (parked_senders_.load(std::memory_order_relaxed) == parking_closed()) parked_senders_.store(nullptr, std::memory_order_relaxed);
+  }
   void update_parking(unsigned level);  // after a fetch, with the backlog's level
   void release_parked_senders(bool close);
   std::uint64_t rng_ = 0;
