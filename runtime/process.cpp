@@ -260,10 +260,6 @@ void Process::hibernate_now() {
 }
 
 Process::IdleSweep Process::hibernate_if_idle(std::uint32_t started_before) noexcept {
-  // Cheap looks first: most processes a sweep passes are running or waited only briefly.
-  if (state_.load(std::memory_order_relaxed) != kWaiting || wait_epoch_.load(std::memory_order_relaxed) >= started_before) {
-    return IdleSweep::skipped;
-  }
   std::uint8_t expected = kWaiting;
   if (!state_.compare_exchange_strong(expected, kRunning, std::memory_order_seq_cst)) return IdleSweep::skipped;
   // Ours now, as if a sender had woken it: its fields are stable, and senders only queue mail.
@@ -274,6 +270,8 @@ Process::IdleSweep Process::hibernate_if_idle(std::uint32_t started_before) noex
     hibernate_now();
     hibernated = saved_frames_ != nullptr;  // read before the wait is published again
   }
+  // Out of later sweeps' way until it waits again (the engine stamps it then).
+  if (idle) wait_epoch_.store(~std::uint32_t{0}, std::memory_order_relaxed);
   if (settle_waiting()) return IdleSweep::runnable;
   return hibernated ? IdleSweep::hibernated : IdleSweep::skipped;
 }

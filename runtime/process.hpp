@@ -247,6 +247,10 @@ class Process {
   // schedule it (as after settle_waiting).
   void stamp_wait_epoch(std::uint32_t epoch) noexcept { wait_epoch_.store(epoch, std::memory_order_relaxed); }
   enum class IdleSweep : std::uint8_t { skipped, hibernated, runnable };
+  // The cheap look a sweep takes first (no claim): waiting, since before `epoch`, not hibernated.
+  bool idle_since_before(std::uint32_t epoch) const noexcept {
+    return state_.load(std::memory_order_relaxed) == kWaiting && wait_epoch_.load(std::memory_order_relaxed) < epoch;
+  }
   IdleSweep hibernate_if_idle(std::uint32_t started_before) noexcept;
   // Called by whoever just made this waiting process runnable (so its fields are stable): starts
   // loading what its next slice touches first. With many processes, a woken fiber's stack top has

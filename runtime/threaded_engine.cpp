@@ -131,13 +131,15 @@ struct ThreadedEngine::Impl {
     std::uint32_t before = wait_epoch.fetch_add(1, std::memory_order_relaxed);  // waiting since before this sweep's start
     std::size_t hibernated = 0;
     node.table().for_each_live([&](Process& p) {
-      if (p.is_stackless()) return;
+      if (!p.idle_since_before(before)) return;  // stackless ones are claimed, and left as they are
+      // Counted before the claim: while a sweep holds a process, a sender's wake-up of it fails,
+      // so the engine must not look idle until the claim is settled (then idleness is re-checked).
       sweep_claims.fetch_add(1, std::memory_order_seq_cst);
       Process::IdleSweep r = p.hibernate_if_idle(before);
       if (r == Process::IdleSweep::runnable) push_inject(&p);
       if (r == Process::IdleSweep::hibernated) ++hibernated;
       sweep_claims.fetch_sub(1, std::memory_order_seq_cst);
-      if (r != Process::IdleSweep::skipped) notify_if_idle();
+      notify_if_idle();
     });
     auto_hibernations.fetch_add(hibernated, std::memory_order_relaxed);
     return hibernated;
