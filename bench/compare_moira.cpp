@@ -24,7 +24,9 @@
 //
 // Output (stdout, nothing else): one line per figure, `RESULT <workload> <metric> <value> <unit>`.
 // Diagnostics go to stderr. The engine has one worker per hardware thread (MOIRA_BENCH_WORKERS=N
-// overrides it, for experiments; bench/run never sets it). Wall clocks are used here, to measure.
+// overrides it, for experiments; bench/run never sets it). MOIRA_BENCH_HIBERNATE_AFTER_MS=T turns
+// on automatic hibernation (Options::hibernate_after); spawn then measures memory and wake-up once
+// the idle processes have hibernated. Wall clocks are used here, to measure.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -36,6 +38,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "bench/bench_common.hpp"
@@ -116,15 +119,17 @@ void report_counters(const char* workload, const ThreadedEngine& engine, std::ui
   auto k = [&](std::uint64_t v) { return static_cast<double>(v) * per; };
   std::fprintf(stderr,
                "%s: %u workers; per 1000 %s: slices %.1f migrations %.2f yields %.2f skips %.2f parked %.2f steals %.2f steal_misses %.1f "
-               "parks %.2f wakeups %.2f futile_wakeups %.2f notifies %.2f\n",
+               "parks %.2f wakeups %.2f futile_wakeups %.2f notifies %.2f; auto_hibernations %llu\n",
                workload, engine.worker_count(), unit, k(c.slices), k(c.migrations), k(c.yields), k(c.skips), k(c.parked), k(c.steals),
-               k(c.steal_misses), k(c.parks), k(c.wakeups), k(c.futile_wakeups), k(c.notifies));
+               k(c.steal_misses), k(c.parks), k(c.wakeups), k(c.futile_wakeups), k(c.notifies),
+               static_cast<unsigned long long>(c.auto_hibernations));
 }
 
 ThreadedEngine::Options engine_options() {
   ThreadedEngine::Options o;
   if (const char* w = std::getenv("MOIRA_BENCH_WORKERS")) o.workers = static_cast<unsigned>(std::atoi(w));
   if (const char* k = std::getenv("MOIRA_BENCH_STACK_KIB")) o.stack_size = std::size_t(std::atoi(k)) << 10;
+  if (const char* h = std::getenv("MOIRA_BENCH_HIBERNATE_AFTER_MS")) o.hibernate_after = std::chrono::milliseconds{std::atoi(h)};
   return o;
 }
 
@@ -196,6 +201,14 @@ int run_spawn(std::uint64_t n, std::string_view kind_name) {
   // so the figure is what the second wave holds, on recycled memory.
   double rss0 = static_cast<double>(resident_bytes());
   double cold = spawn_wave(engine, kind, n, pids);
+  // Automatic hibernation (MOIRA_BENCH_HIBERNATE_AFTER_MS): the idle processes hibernate once
+  // they have waited a whole sweep period; memory and wake-up are measured after that.
+  Duration hibernate_after = engine_options().hibernate_after;
+  if (hibernate_after > Duration::zero()) {
+    auto t0 = Clock::now();
+    while (detail::hibernating_processes() < n && Clock::now() - t0 < 10 * hibernate_after + 60s) std::this_thread::sleep_for(hibernate_after);
+    std::fprintf(stderr, "spawn: %zu hibernated automatically after %.3f s\n", detail::hibernating_processes(), seconds_since(t0));
+  }
   double rss_cold = static_cast<double>(resident_bytes());
   // Page tables are not in the resident set, but a stack's first touch costs its share of one.
   std::fprintf(stderr, "spawn: page tables %ld KiB (%.2f KiB per process)\n", status_kib("VmPTE:"),
@@ -207,6 +220,10 @@ int run_spawn(std::uint64_t n, std::string_view kind_name) {
   double wake = poke_wave(engine, pids);
   kill_wave(engine, pids);
   double warm = spawn_wave(engine, kind, n, pids);
+  if (hibernate_after > Duration::zero()) {
+    auto t0 = Clock::now();
+    while (detail::hibernating_processes() < n && Clock::now() - t0 < 10 * hibernate_after + 60s) std::this_thread::sleep_for(hibernate_after);
+  }
   double rss_warm = static_cast<double>(resident_bytes());
   kill_wave(engine, pids);
   double dn = static_cast<double>(n);

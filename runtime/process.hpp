@@ -226,7 +226,7 @@ class Process {
     std::uint8_t expected = kWaiting;
     bool woke = state_.load(std::memory_order_seq_cst) == kWaiting &&
                 state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
-    if (woke) parking_closed_.store(false, std::memory_order_relaxed);  // it will run: senders may park behind it
+    if (woke) open_parking();  // it will run: senders may park behind it
     return woke;
   }
   // After a slice that ended `waiting`: publishes the wait; true if mail arrived meanwhile and
@@ -235,10 +235,23 @@ class Process {
     state_.store(kWaiting, std::memory_order_seq_cst);
     std::uint8_t expected = kWaiting;
     bool again = inbox_.has_items() && state_.compare_exchange_strong(expected, kRunnable, std::memory_order_seq_cst);
-    if (again) parking_closed_.store(false, std::memory_order_relaxed);
+    if (again) open_parking();
     return again;
   }
   void set_running() noexcept { state_.store(kRunning, std::memory_order_relaxed); }
+  // Automatic hibernation (ThreadedEngine::Options::hibernate_after). The engine stamps a process
+  // with its sweep epoch when the process starts to wait; a sweep from another thread then calls
+  // hibernate_if_idle(e), which hibernates a fiber that still waits and started before epoch e:
+  // it claims the process as a waker would (so no sender can resume it meanwhile), puts its frames
+  // aside, and publishes the wait again. `runnable`: mail arrived meanwhile and the caller must
+  // schedule it (as after settle_waiting).
+  void stamp_wait_epoch(std::uint32_t epoch) noexcept { wait_epoch_.store(epoch, std::memory_order_relaxed); }
+  enum class IdleSweep : std::uint8_t { skipped, hibernated, runnable };
+  // The cheap look a sweep takes first (no claim): waiting, since before `epoch`, not hibernated.
+  bool idle_since_before(std::uint32_t epoch) const noexcept {
+    return state_.load(std::memory_order_relaxed) == kWaiting && wait_epoch_.load(std::memory_order_relaxed) < epoch;
+  }
+  IdleSweep hibernate_if_idle(std::uint32_t started_before) noexcept;
   // Called by whoever just made this waiting process runnable (so its fields are stable): starts
   // loading what its next slice touches first. With many processes, a woken fiber's stack top has
   // long left the cache, and the context switch into it otherwise stalls on that miss.
@@ -357,9 +370,7 @@ class Process {
   std::atomic<std::uint8_t> state_{kFree};
   std::atomic<std::uint32_t> refs_{0};
   std::atomic<std::uint8_t> congestion_{0};  // written by the owner only when it changes; read by senders
-  // Refuses parked senders (park_sender): closed under the parking lock when it is about to wait
-  // (or parks, or exits), reopened by whatever makes it runnable again.
-  std::atomic<bool> parking_closed_{true};
+  std::atomic<std::uint32_t> wait_epoch_{0};  // stamp_wait_epoch: when the current wait began
   detail::Inbox inbox_;
 
   // Fields only this process (or its engine between slices) touches.
@@ -386,7 +397,17 @@ class Process {
   std::unique_ptr<std::string> name_;  // registered name; a pointer keeps every Process a line smaller
   std::uint64_t reductions_ = 0;
   std::int64_t owed_reductions_ = 0;
-  std::atomic<Process*> parked_senders_{nullptr};  // linked through run_next; changed under the parking lock
+  // Senders parked behind this process (park_sender), linked through run_next; or parking_closed()
+  // when it refuses them: set when it is about to wait (or parks, or exits), cleared by whatever
+  // makes it runnable again. Senders push with a CAS from any other value, so a close (one
+  // exchange, by the owner) and a park never cross; no lock is taken per wait.
+  std::atomic<Process*> parked_senders_{parking_closed()};
+  static Process* parking_closed() noexcept { return reinterpret_cast<Process*>(&parking_closed_tag_); }
+  static inline char parking_closed_tag_ = 0;
+  // Only the owner while running, or the one waker of a waiting process: nobody parks meanwhile.
+  void open_parking() noexcept {
+    if (parked_senders_.load(std::memory_order_relaxed) == parking_closed()) parked_senders_.store(nullptr, std::memory_order_relaxed);
+  }
   void update_parking(unsigned level);  // after a fetch, with the backlog's level
   void release_parked_senders(bool close);
   std::uint64_t rng_ = 0;

@@ -134,4 +134,17 @@ std::vector<Pid> ProcessTable::live_pids() const {
   return out;
 }
 
+void ProcessTable::for_each_live_impl(void (*call)(Process&, void*), void* fn) const {
+  std::uint32_t n = next_fresh_.load(std::memory_order_acquire);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    Slot* s = slot(i);
+    if (!s) continue;
+    Process* p = s->process.load(std::memory_order_acquire);
+    if (p && p->retain()) {
+      if (p->self().index == i) call(*p, fn);
+      p->release();
+    }
+  }
+}
+
 }  // namespace moira

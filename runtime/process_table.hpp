@@ -31,6 +31,12 @@ class ProcessTable {
   // Process). Only for touching its atomics: the mailbox push, whose receiver checks the address.
   Process* find_unretained(Pid pid) const;
   std::vector<Pid> live_pids() const;  // a snapshot, in slot order
+  // Calls f on every live process, holding a reference to it meanwhile (slot order; processes
+  // spawned or ending meanwhile may or may not be seen).
+  template <class F>
+  void for_each_live(F&& f) const {
+    for_each_live_impl([](Process& p, void* fn) { (*static_cast<F*>(fn))(p); }, &f);
+  }
   std::size_t size() const { return live_.load(std::memory_order_relaxed); }
 
  private:
@@ -54,6 +60,7 @@ class ProcessTable {
   static constexpr std::uint32_t kFirstChunk = 1u << kFirstChunkBits;
   static constexpr std::uint32_t kMaxChunks = 21;  // 64 * (2^21 - 1): 134M processes per node
 
+  void for_each_live_impl(void (*call)(Process&, void*), void* fn) const;
   Slot* slot(std::uint32_t index) const;
   Slot& slot_or_grow(std::uint32_t index);
 

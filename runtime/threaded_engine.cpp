@@ -99,6 +99,16 @@ struct ThreadedEngine::Impl {
 
   std::unique_ptr<detail::TimerThread> timers;
 
+  // Automatic hibernation (Options::hibernate_after): a process starting to wait is stamped with
+  // the epoch; each sweep advances it and hibernates what has waited since before the last one.
+  std::atomic<std::uint32_t> wait_epoch{1};
+  std::atomic<int> sweep_claims{0};  // processes a sweep holds (not runnable, not waiting): not idle
+  std::atomic<std::uint64_t> auto_hibernations{0};
+  std::mutex sweep_mutex;  // one sweep at a time; guards sweep_stop
+  std::condition_variable sweep_cv;
+  bool sweep_stop = false;
+  std::thread sweeper;
+
   explicit Impl(ThreadedEngine& e, Options o) : self(e), options(o) {
     if (options.workers == 0) options.workers = std::max(1u, std::thread::hardware_concurrency());
     if (options.reductions_per_slice < 1) options.reductions_per_slice = 1;
@@ -113,6 +123,44 @@ struct ThreadedEngine::Impl {
       workers.push_back(std::move(w));
     }
     for (auto& w : workers) w->thread = std::thread([this, wp = w.get()] { worker_main(*wp); });
+    if (options.hibernate_after > Duration::zero()) sweeper = std::thread([this] { sweep_main(); });
+  }
+
+  // ---------------------------------------------------------------- automatic hibernation
+  std::size_t sweep_idle() {
+    std::uint32_t before = wait_epoch.fetch_add(1, std::memory_order_relaxed);  // waiting since before this sweep's start
+    std::size_t hibernated = 0;
+    node.table().for_each_live([&](Process& p) {
+      if (!p.idle_since_before(before)) return;  // stackless ones are claimed, and left as they are
+      // Counted before the claim: while a sweep holds a process, a sender's wake-up of it fails,
+      // so the engine must not look idle until the claim is settled (then idleness is re-checked).
+      sweep_claims.fetch_add(1, std::memory_order_seq_cst);
+      Process::IdleSweep r = p.hibernate_if_idle(before);
+      if (r == Process::IdleSweep::runnable) push_inject(&p);
+      if (r == Process::IdleSweep::hibernated) ++hibernated;
+      sweep_claims.fetch_sub(1, std::memory_order_seq_cst);
+      notify_if_idle();
+    });
+    auto_hibernations.fetch_add(hibernated, std::memory_order_relaxed);
+    return hibernated;
+  }
+
+  void sweep_main() {
+    std::unique_lock lock{sweep_mutex};
+    for (;;) {
+      if (sweep_cv.wait_for(lock, options.hibernate_after, [&] { return sweep_stop; })) return;
+      sweep_idle();
+    }
+  }
+
+  void stop_sweeper() {
+    if (!sweeper.joinable()) return;
+    {
+      std::lock_guard lock{sweep_mutex};
+      sweep_stop = true;
+    }
+    sweep_cv.notify_all();
+    sweeper.join();
   }
 
   // ---------------------------------------------------------------- queues
@@ -174,7 +222,8 @@ struct ThreadedEngine::Impl {
 
   bool idle_locked() const {
     return sleeping.load(std::memory_order_seq_cst) == static_cast<int>(workers.size()) &&
-           inject_size.load(std::memory_order_seq_cst) == 0 && timers->pending() == 0;
+           inject_size.load(std::memory_order_seq_cst) == 0 && timers->pending() == 0 &&
+           sweep_claims.load(std::memory_order_seq_cst) == 0;
   }
   void notify_if_idle() {
     std::lock_guard lock{sleep_mutex};
@@ -310,6 +359,7 @@ struct ThreadedEngine::Impl {
         break;
       case detail::SliceEnd::waiting:
         carry_debt(w, *p);  // before the wait is published: then another worker may run it
+        p->stamp_wait_epoch(wait_epoch.load(std::memory_order_relaxed));
         if (p->settle_waiting()) push_local(p);
         break;
     }
@@ -373,12 +423,14 @@ ThreadedEngine::Counters& ThreadedEngine::Counters::operator+=(const Counters& o
   wakeups += o.wakeups;
   futile_wakeups += o.futile_wakeups;
   notifies += o.notifies;
+  auto_hibernations += o.auto_hibernations;
   return *this;
 }
 
 ThreadedEngine::Counters ThreadedEngine::counters() const {
   Counters sum;
   for (auto& w : impl_->workers) sum += w->counters.read();
+  sum.auto_hibernations = impl_->auto_hibernations.load(std::memory_order_relaxed);
   return sum;
 }
 
@@ -397,6 +449,7 @@ void ThreadedEngine::shutdown() {
   Impl& m = *impl_;
   if (m.shut_down) return;
   m.shut_down = true;
+  m.stop_sweeper();
   // Kill until nothing is left: a dying process's destructors or a supervisor may spawn more.
   for (;;) {
     m.timers->cancel_all();
@@ -415,6 +468,11 @@ void ThreadedEngine::shutdown() {
     w->woken.notify_one();
   }
   for (auto& w : m.workers) w->thread.join();
+}
+
+std::size_t ThreadedEngine::hibernate_idle() {
+  std::lock_guard lock{impl_->sweep_mutex};
+  return impl_->sweep_idle();
 }
 
 std::optional<ProcessInfo> ThreadedEngine::process_info(Pid pid) {

@@ -23,6 +23,10 @@ class ThreadedEngine final : public Engine {
     // A sender that finds its receiver's backlog long (Process::kParkLevel) is parked behind it
     // until the backlog is worked down. Off only to measure what it prevents.
     bool park_congested_senders = true;
+    // Automatic hibernation: a fiber process that has waited in receive for hibernate_after (up to
+    // twice that: a sweep thread looks every hibernate_after) hibernates as if it had called
+    // Process::hibernate(), giving its stack pages back until its next message. Zero: never.
+    Duration hibernate_after = Duration::zero();
   };
 
   ThreadedEngine();
@@ -38,6 +42,10 @@ class ThreadedEngine final : public Engine {
   std::size_t process_count() const;
   // For code outside any process; blocks until the process answers (nullopt: it does not exist).
   std::optional<ProcessInfo> process_info(Pid pid);
+  // One hibernation sweep now (what the sweep thread of Options::hibernate_after does at each
+  // period): hibernates every fiber that has waited in receive since before the previous sweep.
+  // Returns how many it hibernated. For tests, and for a program that knows it is about to idle.
+  std::size_t hibernate_idle();
 
   // What the scheduler did, per worker: for benchmarks and for tests that bound the scheduler's
   // overhead per message (a count, unlike a time, does not depend on the machine's load). Each
@@ -55,6 +63,7 @@ class ThreadedEngine final : public Engine {
     std::uint64_t wakeups = 0;         // times it was woken from sleep
     std::uint64_t futile_wakeups = 0;  // woken, then asleep again without running anything
     std::uint64_t notifies = 0;        // wake-ups of a sleeping worker this worker asked for
+    std::uint64_t auto_hibernations = 0;  // fibers hibernated by sweeps (hibernate_idle); engine-wide, in counters() only
     Counters& operator+=(const Counters& o);
   };
   Counters counters() const;  // summed over the workers

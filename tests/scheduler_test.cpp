@@ -132,3 +132,41 @@ TEST_CASE("without parked senders: the backlog is unbounded, and churn collapses
   CHECK(sent_while_receiver_busy(false, 40'000, parked) < 8192 + 100);
   CHECK(churn_per_1000_under_contention(false) < 100);
 }
+
+// Parking without a lock (Process::park_sender): a receiver that waits in receive closes its list
+// of parked senders with one exchange, and a sender's push fails once it is closed. Here the
+// receiver waits, selectively, for the Done each sender sends after its flood, while the floods
+// pile up behind it (a backlog over kParkLevel, so senders try to park): a sender left parked
+// behind the waiting receiver would never send its Done, and the counts below would fall short.
+TEST_CASE("a sender never stays parked behind a receiver that waits in receive", "[scheduler]") {
+  struct Done {};
+  for (unsigned workers : {1u, 2u}) {
+    INFO("workers: " << workers);
+    ThreadedEngine engine{{.workers = workers}};
+    static constexpr int kSenders = 4;
+    static constexpr std::uint64_t kPer = 6000;
+    std::atomic<std::uint64_t> received{0};
+    std::atomic<int> dones{0};
+    engine.spawn([&](Process& self) {
+      Pid receiver = self.spawn([&](Process& me) {
+        for (int d = 0; d < kSenders; ++d) {
+          me.receive<Done>();
+          dones.fetch_add(1);
+        }
+        std::uint64_t n = 0;
+        while (n < kSenders * kPer) me.receive([&](const Item&) { ++n; });
+        received.store(n);
+      });
+      for (int s = 0; s < kSenders; ++s) {
+        self.spawn([receiver](Process& me) {
+          for (std::uint64_t v = 0; v < kPer; ++v) me.send(receiver, Item{v});
+          me.send(receiver, Done{});
+        });
+      }
+    });
+    engine.run_until_idle();
+    CHECK(dones.load() == kSenders);
+    CHECK(received.load() == kSenders * kPer);
+    CHECK(engine.process_count() == 0);
+  }
+}
