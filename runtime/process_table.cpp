@@ -121,16 +121,7 @@ Process* ProcessTable::find_unretained(Pid pid) const {
 
 std::vector<Pid> ProcessTable::live_pids() const {
   std::vector<Pid> out;
-  std::uint32_t n = next_fresh_.load(std::memory_order_acquire);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    Slot* s = slot(i);
-    if (!s) continue;
-    Process* p = std::atomic_ref(s->process).load(std::memory_order_acquire);
-    if (p && p->retain()) {
-      if (p->self().index == i) out.push_back(p->self());
-      p->release();
-    }
-  }
+  for_each_live([&out](Process& p) { out.push_back(p.self()); });
   return out;
 }
 
@@ -139,7 +130,7 @@ void ProcessTable::for_each_live_impl(void (*call)(Process&, void*), void* fn) c
   for (std::uint32_t i = 0; i < n; ++i) {
     Slot* s = slot(i);
     if (!s) continue;
-    Process* p = s->process.load(std::memory_order_acquire);
+    Process* p = std::atomic_ref(s->process).load(std::memory_order_acquire);
     if (p && p->retain()) {
       if (p->self().index == i) call(*p, fn);
       p->release();
