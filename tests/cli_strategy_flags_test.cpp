@@ -6,23 +6,13 @@
 #include <regex>
 #include <sstream>
 
+#include "tests/cli_runner.hpp"
 #include "tools/cli.hpp"
 
 using namespace moira;
+using test::moira_cli;
 
 namespace {
-
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-CliRun moira_cli(const std::vector<std::string>& args) {
-  std::vector<const char*> argv{"moira"};
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = cli::main(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::vector<std::string> words(const std::string& text) {
   std::istringstream in{text};

@@ -18,6 +18,7 @@
 using namespace moira;
 using test::moira_cli;
 using test::read_file;
+using test::CliRun;
 
 namespace {
 
