@@ -10,7 +10,8 @@ rm -rf "$work"
 mkdir -p "$work"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-[[ -n $san ]] && launcher+=("-DCMAKE_CXX_FLAGS=$san" "-DCMAKE_EXE_LINKER_FLAGS=$san")
+installed_flags=()  # the installed libraries are this build's: a consumer links them with its flags
+[[ -n $san ]] && installed_flags=("-DCMAKE_CXX_FLAGS=$san" "-DCMAKE_EXE_LINKER_FLAGS=$san")
 
 fail() { echo "consumer: $*"; exit 1; }
 
@@ -48,11 +49,13 @@ if command -v pkg-config >/dev/null; then
   flags=$(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs moira)
   [[ $flags == *"-I$work/prefix/lib/pkgconfig/../../include/moira"* ]] || fail "moira.pc does not follow the install prefix: $flags"
 fi
-cmake -S "$src/examples/consumer" -B "$work/installed" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" "${launcher[@]}" >/dev/null
+cmake -S "$src/examples/consumer" -B "$work/installed" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" "${launcher[@]}" \
+  "${installed_flags[@]}" >/dev/null
 cmake --build "$work/installed" >/dev/null
 echo "== against the installed package"
 check "$work/installed/counter_cli"
 
+# Through add_subdirectory moira is compiled from source with the consumer's own (plain) flags.
 cmake -S "$src/examples/consumer" -B "$work/subdir" -G Ninja -DMOIRA_SOURCE_DIR="$src" "${launcher[@]}" >/dev/null
 cmake --build "$work/subdir" >/dev/null
 echo "== through add_subdirectory"
