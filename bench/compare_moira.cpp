@@ -412,7 +412,8 @@ int run_fanin(std::uint64_t s, std::uint64_t m) {
   std::atomic<double> elapsed{0};
   engine.spawn([&, s, m](Process& self) {
     auto t0 = Clock::now();
-    Pid receiver = self.spawn([&, m](Process& me) {
+    // t0 by value: the spawning process may have ended (its stack reused) before the receiver does.
+    Pid receiver = self.spawn([&, m, t0](Process& me) {
       std::uint64_t c = 0, total = 0;
       while (c < m) {
         me.receive([&](const FanItem& it) {
