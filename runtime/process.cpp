@@ -130,7 +130,7 @@ void Process::reset_for_reuse() {
   state_.store(kFree, std::memory_order_relaxed);
   engine_ = nullptr;
   node_ = nullptr;
-  trap_exit_ = dying_ = exit_thrown_ = started_ = yield_requested_ = timed_out_ = false;
+  trap_exit_ = dying_ = exit_thrown_ = started_ = yield_requested_ = timed_out_ = pinned_ = false;
   congestion_.store(0, std::memory_order_relaxed);
   slice_end_ = detail::SliceEnd::waiting;
   queue_.clear();

@@ -279,6 +279,11 @@ class Process {
   // Reductions this process still owes: an engine that charges more than a slice holds (for
   // sends to a congested process) carries the rest into the process's next slices.
   std::int64_t& owed_reductions() { return owed_reductions_; }
+  // The threaded engine's affinity: a process whose slice sent to a congested receiver stays in its
+  // worker's own queue (not stolen) until a slice of it finds no congestion; parked behind the
+  // receiver, it is let go on the receiver's worker. So a fan-in's messages are written and read
+  // on one core.
+  bool& pinned() { return pinned_; }
   Process* run_next = nullptr;                    // intrusive link for engines' run queues
 
   // The process must end with `reason` at its next safe point; the engine then runs it (a fiber
@@ -370,6 +375,7 @@ class Process {
   std::atomic<std::uint8_t> state_{kFree};
   std::atomic<std::uint32_t> refs_{0};
   std::atomic<std::uint8_t> congestion_{0};  // written by the owner only when it changes; read by senders
+  bool pinned_ = false;  // engine-owned (pinned()); here it fills padding
   std::atomic<std::uint32_t> wait_epoch_{0};  // stamp_wait_epoch: when the current wait began
   detail::Inbox inbox_;
 

@@ -66,6 +66,10 @@ struct Worker {
   int budget = 0;
   std::uint32_t steal_seed = 0;
   Pid congested_on;  // this slice sent to a process at Process::kParkLevel: park behind it after
+  bool saw_congestion = false;  // this slice sent to a congested process (any level)
+  // Pinned processes (Process::pinned) queued on this worker: its own FIFO, never stolen.
+  Process* pinned_head = nullptr;
+  Process* pinned_tail = nullptr;
   std::thread thread;
   alignas(64) WorkerCounters counters;
 };
@@ -81,6 +85,7 @@ struct ThreadedEngine::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   // With one worker nobody steals from its deque, so it pops without the Chase-Lev fence.
   bool single_worker = false;
+  bool pin_senders = false;  // options.pin_congested_senders, with more than one worker
 
   // Shared FIFO: work from outside the workers, and processes that used up their budget.
   std::mutex inject_mutex;
@@ -115,6 +120,7 @@ struct ThreadedEngine::Impl {
     timers = std::make_unique<detail::TimerThread>(
         [this](detail::ItemPtr item) { detail::fire_timer(self, std::move(item)); }, [this] { notify_if_idle(); });
     single_worker = options.workers == 1;
+    pin_senders = !single_worker && options.pin_congested_senders;
     for (unsigned i = 0; i < options.workers; ++i) {
       auto w = std::make_unique<Worker>();
       w->engine = this;
@@ -230,6 +236,25 @@ struct ThreadedEngine::Impl {
     if (idle_locked()) idle_cv.notify_all();
   }
 
+  // A worker's pinned FIFO: only its own thread touches it, so no lock and no fence.
+  static void push_pinned(Worker& w, Process* p) {
+    p->run_next = nullptr;
+    if (w.pinned_tail) {
+      w.pinned_tail->run_next = p;
+    } else {
+      w.pinned_head = p;
+    }
+    w.pinned_tail = p;
+  }
+  static Process* pop_pinned(Worker& w) {
+    Process* p = w.pinned_head;
+    if (!p) return nullptr;
+    w.pinned_head = p->run_next;
+    if (!w.pinned_head) w.pinned_tail = nullptr;
+    p->run_next = nullptr;
+    return p;
+  }
+
   // ---------------------------------------------------------------- workers
   Process* find_local(Worker& w) {
     // Every 61st pick (as Go does) serve the shared FIFO and our own oldest work first, so a pair
@@ -237,8 +262,10 @@ struct ThreadedEngine::Impl {
     if (++w.tick % 61 == 0) {
       if (Process* p = pop_inject()) return p;
       if (Process* p = w.deque.steal()) return p;
+      if (Process* p = pop_pinned(w)) return p;
     }
     if (Process* p = single_worker ? w.deque.pop_unshared() : w.deque.pop()) return p;
+    if (Process* p = pop_pinned(w)) return p;
     return pop_inject();
   }
 
@@ -331,7 +358,7 @@ struct ThreadedEngine::Impl {
       // it), so the turn goes to the others, the receiver among them.
       owed -= slice;
       detail::WorkerCounters::bump(w.counters.skips);
-      push_inject(p);
+      push_yielded(w, p);
       return;
     }
     p->set_running();
@@ -343,7 +370,11 @@ struct ThreadedEngine::Impl {
     w.budget = slice - static_cast<int>(owed);
     owed = 0;
     w.congested_on = Pid{};
-    switch (p->run_slice()) {
+    w.saw_congestion = false;
+    const detail::SliceEnd end = p->run_slice();
+    // Before the process is published again (queued, or its wait settled): nobody else reads it.
+    if (end != detail::SliceEnd::exited) p->pinned() = w.saw_congestion && pin_senders;
+    switch (end) {
       case detail::SliceEnd::exited: {
         Pid pid = p->self();
         p->finish();  // may release p
@@ -355,13 +386,23 @@ struct ThreadedEngine::Impl {
         detail::WorkerCounters::bump(w.counters.yields);
         carry_debt(w, *p);
         if (!w.congested_on.is_null() && park_behind(w, *p)) break;
-        push_inject(p);
+        push_yielded(w, p);
         break;
       case detail::SliceEnd::waiting:
         carry_debt(w, *p);  // before the wait is published: then another worker may run it
         p->stamp_wait_epoch(wait_epoch.load(std::memory_order_relaxed));
         if (p->settle_waiting()) push_local(p);
         break;
+    }
+  }
+
+  // A process that used up its budget (or sits a turn out) goes to the shared FIFO, where any
+  // worker takes it; a pinned one stays with this worker.
+  void push_yielded(Worker& w, Process* p) {
+    if (p->pinned()) {
+      push_pinned(w, p);
+    } else {
+      push_inject(p);
     }
   }
 
@@ -381,6 +422,8 @@ struct ThreadedEngine::Impl {
     Pid to = std::exchange(w.congested_on, Pid{});
     Process* receiver = node.table().acquire(to);
     if (!receiver) return false;
+    // The receiver lets it go from its own worker (Process::release_parked_senders), which then
+    // keeps it if it is pinned (run() pinned it: its slice found the receiver congested).
     bool parked = receiver->park_sender(sender);
     receiver->release();
     if (parked) detail::WorkerCounters::bump(w.counters.parked);
@@ -390,6 +433,7 @@ struct ThreadedEngine::Impl {
   void push_local(Process* p) {
     Worker* w = current_worker();
     if (w && w->engine == this) {
+      if (p->pinned()) return push_pinned(*w, p);  // no wake-up: nobody else may run it
       w->deque.push(p);
       // One queued process is what this worker runs next; only a surplus is worth a wake-up.
       if (w->deque.size_hint() >= 2) notify_work();
@@ -502,6 +546,7 @@ void ThreadedEngine::deliver(detail::ItemPtr item) {
   // senders by the receiver's queue length, for the same end).
   Worker* w = current_worker();
   if (!w || w->engine != impl_.get()) return;
+  w->saw_congestion = true;
   w->budget -= kCongestedSendCost << std::min(congestion - 1, kMaxCongestionShift);
   if (congestion >= Process::kParkLevel && impl_->options.park_congested_senders) {
     w->congested_on = to;  // the slice ends at this send, and the sender parks behind `to`

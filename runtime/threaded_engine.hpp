@@ -1,7 +1,8 @@
 #pragma once
 // Runs processes on N worker threads: per-worker LIFO deques with work stealing, a shared FIFO
-// for work from outside and for processes that used up their reduction budget, workers that park
-// (futex) when there is nothing to steal, and a timer thread.
+// for work from outside and for processes that used up their reduction budget, a per-worker FIFO
+// that is never stolen from for senders kept with a congested receiver (pin_congested_senders),
+// workers that park (futex) when there is nothing to steal, and a timer thread.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -23,6 +24,10 @@ class ThreadedEngine final : public Engine {
     // A sender that finds its receiver's backlog long (Process::kParkLevel) is parked behind it
     // until the backlog is worked down. Off only to measure what it prevents.
     bool park_congested_senders = true;
+    // A sender whose slice found its receiver congested stays on its worker (not stolen) until a
+    // slice finds no congestion; parked behind the receiver, it comes back on the receiver's
+    // worker. Off only to measure what it prevents.
+    bool pin_congested_senders = true;
     // Automatic hibernation: a fiber process that has waited in receive for hibernate_after (up to
     // twice that: a sweep thread looks every hibernate_after) hibernates as if it had called
     // Process::hibernate(), giving its stack pages back until its next message. Zero: never.
@@ -54,7 +59,7 @@ class ThreadedEngine final : public Engine {
   struct Counters {
     std::uint64_t slices = 0;          // process slices run
     std::uint64_t migrations = 0;      // slices run on another worker than the process's previous one
-    std::uint64_t yields = 0;          // slices that used up their budget (to the shared FIFO)
+    std::uint64_t yields = 0;          // slices that used up their budget (to the shared FIFO, or a pinned one to its worker)
     std::uint64_t skips = 0;           // turns a process sat out, still owing reductions for congested sends
     std::uint64_t parked = 0;          // senders parked behind a congested receiver (Process::park_sender)
     std::uint64_t steals = 0;          // processes taken from another worker's deque or the FIFO while searching
