@@ -2,7 +2,8 @@
 // and restarts and the network partitions and heals. Every restart boots a new ponger, which
 // says hello. Invariants: no pong answers a ping that was never sent; each monitor gives at most
 // one Down; the pinger hears from every ponger incarnation that said hello before the run ended;
-// every ponger runs on node b (the boot function's plain spawn is local to b).
+// every ponger runs on node b (the boot function's plain spawn is local to b). With a heal phase
+// (--heal-at), a pong must come back after the heal.
 #include <fmt/format.h>
 
 #include <map>
@@ -70,6 +71,7 @@ Scenario ping_monitor() {
                        after(500ms, [] {}));
           continue;
         }
+        if (mon.is_null()) mon = self.monitor(ponger);  // the last one ended with noconnection
         long seq = ++st->sent;
         self.send(ponger, Ping{self.self(), seq});
         self.receive(
@@ -87,7 +89,13 @@ Scenario ping_monitor() {
             [&](const Down& d) {
               ++st->downs;
               if (++st->downs_per_ref[d.ref.value] > 1) ++st->duplicate_downs;
-              if (d.ref == mon) ponger = Pid{};
+              if (d.ref != mon) return;
+              mon = Ref{};
+              // noconnection: the way to node b broke (a partition, or b crashed). The ponger may
+              // live on behind it and would never say hello again, so keep it and monitor anew:
+              // after a heal the monitor holds, or ends with noproc if b restarted (whose new
+              // ponger says hello). Forgetting it here left the pinger alone after every partition.
+              if (d.reason.kind() != Reason::Kind::noconnection) ponger = Pid{};
             },
             after(50ms, [] {}));
         self.sleep(20ms);
@@ -96,9 +104,18 @@ Scenario ping_monitor() {
     NodeId b = sim.add_node("b", [pinger](Process& self) {
       self.spawn([pinger](Process& me) {
         me.send(pinger, Hello{me.self()});
-        for (;;) {
-          auto p = me.receive<Ping>();
-          me.send(p.from, Pong{p.seq});
+        // No ping for 300 ms: say hello again, up to 10 times in a row. A hello lost to a
+        // partition would otherwise leave the pinger waiting for one for good; the bound lets the
+        // run end once the pinger has stopped.
+        for (int unanswered = 0;;) {
+          if (unanswered == 10) {
+            auto p = me.receive<Ping>();
+            me.send(p.from, Pong{p.seq});
+            unanswered = 0;
+            continue;
+          }
+          me.receive([&](const Ping& p) { me.send(p.from, Pong{p.seq}), unanswered = 0; },
+                     after(300ms, [&] { me.send(pinger, Hello{me.self()}), ++unanswered; }));
         }
       });
     });

@@ -15,6 +15,8 @@ moira=build/release/tools/moira
 "$moira" list
 "$moira" sweep --all --seeds "$seeds" --jobs "$(nproc)" --junit build/reports/sweep.xml
 "$moira" sweep lost-update --seeds "$seeds" --expect-failures
+# Recovery: the faults stop at 3 s and the pinger must hear a pong within 1 s after.
+"$moira" sweep ping-monitor --seeds "$seeds" --jobs "$(nproc)" --heal-at 3000 --converge-within 1000
 ./build/release/examples/moira_example_ping_crash
 ./build/release/examples/moira_example_supervised_pool
 echo "main job done; JUnit report: build/reports/sweep.xml"

@@ -72,8 +72,7 @@ TEST_CASE("sim heal: a system that converges after the heal passes; one that can
   CHECK(sim::run_scenario([](sim::Simulation& s) { pinging(s, false); }, no_heal, sim::Strategy::random_walk(1)).result.ok());
 }
 
-TEST_CASE("sim heal: ping-monitor converges after crashes; after partitions its pinger never finds the ponger again",
-          "[sim][heal][scenarios]") {
+TEST_CASE("sim heal: ping-monitor converges after crashes and after partitions", "[sim][heal][scenarios]") {
   scenarios::add_builtin();
   const scenarios::Scenario* s = scenarios::find("ping-monitor");
   REQUIRE(s);
@@ -94,10 +93,8 @@ TEST_CASE("sim heal: ping-monitor converges after crashes; after partitions its 
   };
   // Crashes only: every restarted ponger says hello, and the pinger pings it again.
   CHECK(failures(false) == 0);
-  // A partition ends the pinger's monitor with noconnection; the ponger lives on and never says
-  // hello again, so after the heal nothing leads the pinger back to it: a liveness gap of the
-  // scenario that only the heal phase shows (left as is: fixing it changes its default runs).
-  const int stuck = failures(true);
-  WARN("ping-monitor with heal at 3s, converge within 1s: " << stuck << " of 100 seeds did not converge");
-  CHECK(stuck > 0);
+  // Partitions too. A partition ends the pinger's monitor with noconnection while the ponger
+  // lives on and never says hello again: the pinger used to forget it, and 48 of these 100 seeds
+  // never converged. It now keeps the ponger and monitors it again.
+  CHECK(failures(true) == 0);
 }
