@@ -18,9 +18,6 @@ build() {  # build DIR TYPE SANITIZER [TARGET...]
 # The benchmarks are built by bench/run (Release), not by the sanitizer builds: their compile time
 # is CI time, and under a sanitizer they measure nothing.
 cmake_extra=(-DMOIRA_BUILD_BENCH=OFF)
-# Line tables only (-g1): what sanitizer reports need for file:line in their stacks, at a fraction of
-# full debug info's compile and link time. Local sanitizer builds keep the usual -g.
-cmake_extra+=(-DCMAKE_CXX_FLAGS_DEBUG=-g1 "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG")
 
 section() { printf '\n==== %s (%d s so far) ====\n' "$1" $((SECONDS - start)); }
 start=$SECONDS
